@@ -1,0 +1,34 @@
+//! Exit codes: cron jobs branch on them, so they live in one place (DESIGN.md, "Exit codes").
+
+/// Process exit codes of `qcc-credit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every key reached a final state.
+    Ok = 0,
+    /// Error before or outside screening (unreadable input, no usable column, database error).
+    Error = 1,
+    /// Command-line usage error.
+    Usage = 2,
+    /// Stopped on quota or billing (vendor 102/109/112/116 or `--max-calls`); resumable.
+    Quota = 3,
+    /// Credentials or permission rejected by the vendor; fix configuration, then resume.
+    Fatal = 4,
+    /// Finished, but some keys are `deferred` or `failed`: run again later.
+    Incomplete = 5,
+    /// Finished, and `--fail-on-change worse` found something that got worse.
+    Worse = 6,
+    /// Interrupted by SIGINT/SIGTERM; everything answered so far is committed.
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(c: ExitCode) -> Self {
+        std::process::ExitCode::from(c.code())
+    }
+}

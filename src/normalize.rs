@@ -1,0 +1,278 @@
+//! Search keys: normalization and classification (DESIGN.md, "Search keys").
+//!
+//! One normalized key is one company and at most one billed answer per screening, so everything
+//! that would make two spellings of one code look different (full-width digits, stray spaces,
+//! lower case) is folded here, and codes that cannot be right are rejected before a call is spent.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of search key a cell holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// Unified social credit code (统一社会信用代码), 18 characters, GB 32100-2015.
+    Uscc,
+    /// Old business registration number (注册号), 15 digits.
+    RegNo,
+    /// A company name.
+    Name,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Uscc => "uscc",
+            KeyKind::RegNo => "reg_no",
+            KeyKind::Name => "name",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyKind> {
+        match s {
+            "uscc" => Some(KeyKind::Uscc),
+            "reg_no" => Some(KeyKind::RegNo),
+            "name" => Some(KeyKind::Name),
+            _ => None,
+        }
+    }
+}
+
+/// A cell after normalization and classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    /// The normalized key (empty for an empty cell).
+    pub key: String,
+    /// The kind the key looks like; `None` only for an empty cell.
+    pub kind: Option<KeyKind>,
+    /// Why the key is `invalid` locally (no call is spent on it), if it is.
+    pub invalid: Option<String>,
+}
+
+/// Options that change classification.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClassifyOptions {
+    /// Query codes whose check digit is wrong anyway (early pilot codes).
+    pub query_bad_checksums: bool,
+}
+
+/// The 31 characters a USCC may contain, in the order of their GB 32100-2015 values.
+pub const USCC_CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// Fold full-width ASCII (U+FF01..U+FF5E) and the ideographic space to their half-width forms.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Trim, fold full-width ASCII, and collapse inner whitespace to one space.
+pub fn normalize(s: &str) -> String {
+    let folded = fold_width(s);
+    let mut out = String::with_capacity(folded.len());
+    for part in folded.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+fn uscc_value(c: char) -> Option<u32> {
+    USCC_CHARSET.find(c).map(|i| i as u32)
+}
+
+/// The check character a USCC's first 17 characters call for (GB 32100-2015: weights 3^i mod 31),
+/// or `None` when one of them is outside the charset.
+pub fn uscc_check_char(first17: &str) -> Option<char> {
+    let mut sum = 0u32;
+    let mut weight = 1u32;
+    let mut n = 0;
+    for c in first17.chars() {
+        sum += uscc_value(c)? * weight;
+        weight = weight * 3 % 31;
+        n += 1;
+    }
+    if n != 17 {
+        return None;
+    }
+    let check = (31 - sum % 31) % 31;
+    USCC_CHARSET.chars().nth(check as usize)
+}
+
+/// Classify a raw cell into a search key.
+pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
+    let key = normalize(raw);
+    if key.is_empty() {
+        return Classified {
+            key,
+            kind: None,
+            invalid: Some("empty".into()),
+        };
+    }
+    let upper = key.to_ascii_uppercase();
+    let n = upper.chars().count();
+    let all_alnum = upper.chars().all(|c| c.is_ascii_alphanumeric());
+    if n == 18 && all_alnum && upper.chars().any(|c| c.is_ascii_digit()) {
+        return classify_uscc(upper, opts);
+    }
+    if n == 15 && upper.chars().all(|c| c.is_ascii_digit()) {
+        return Classified {
+            key: upper,
+            kind: Some(KeyKind::RegNo),
+            invalid: None,
+        };
+    }
+    if n < 2 {
+        return Classified {
+            key,
+            kind: Some(KeyKind::Name),
+            invalid: Some("shorter than 2 characters (the vendor answers 213)".into()),
+        };
+    }
+    Classified {
+        key,
+        kind: Some(KeyKind::Name),
+        invalid: None,
+    }
+}
+
+fn classify_uscc(code: String, opts: ClassifyOptions) -> Classified {
+    if let Some((pos, c)) = code
+        .chars()
+        .enumerate()
+        .find(|(_, c)| uscc_value(*c).is_none())
+    {
+        let invalid = Some(format!(
+            "not a valid unified social credit code: character '{c}' at position {} is not \
+             allowed (I, O, S, V and Z never occur)",
+            pos + 1
+        ));
+        return Classified {
+            key: code,
+            kind: Some(KeyKind::Uscc),
+            invalid,
+        };
+    }
+    let (first17, last) = code.split_at(17);
+    let invalid = match uscc_check_char(first17) {
+        Some(expected) if !last.starts_with(expected) && !opts.query_bad_checksums => {
+            Some(format!(
+                "check digit is '{last}', GB 32100-2015 expects '{expected}': probably a typo in the \
+             supplier master (use --query-bad-checksums to query it anyway)"
+            ))
+        }
+        _ => None,
+    };
+    Classified {
+        key: code,
+        kind: Some(KeyKind::Uscc),
+        invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn c(s: &str) -> Classified {
+        classify(s, ClassifyOptions::default())
+    }
+
+    #[test]
+    fn real_codes_pass_the_check_digit() {
+        for code in [
+            "91350100M000100Y43",
+            "911100001011071871",
+            "91310000MA1FL4T93W",
+        ] {
+            let r = c(code);
+            assert_eq!(r.kind, Some(KeyKind::Uscc), "{code}");
+            assert_eq!(r.invalid, None, "{code}: {:?}", r.invalid);
+        }
+    }
+
+    #[test]
+    fn wrong_check_digit_names_the_expected_character() {
+        let r = c("91350100M000100Y44");
+        assert!(
+            r.invalid.as_deref().unwrap_or("").contains("expects '3'"),
+            "{r:?}"
+        );
+        let q = classify(
+            "91350100M000100Y44",
+            ClassifyOptions {
+                query_bad_checksums: true,
+            },
+        );
+        assert_eq!(q.invalid, None);
+    }
+
+    #[test]
+    fn full_width_and_spaces_fold() {
+        let r = c("　９１３５０１００ｍ０００１００ｙ４３ ");
+        assert_eq!(r.key, "91350100M000100Y43");
+        assert_eq!(r.invalid, None);
+        assert_eq!(
+            c("  上海  某某（集团） 有限公司 ").key,
+            "上海 某某(集团) 有限公司"
+        );
+        assert_eq!(c("310115000123456").kind, Some(KeyKind::RegNo));
+        assert_eq!(c("").invalid.as_deref(), Some("empty"));
+        assert!(c("某").invalid.is_some());
+        assert!(c("91350100O000100Y43").invalid.unwrap().contains("'O'"));
+    }
+
+    fn arb_uscc17() -> impl Strategy<Value = String> {
+        proptest::collection::vec(0usize..31, 17).prop_map(|v| {
+            v.into_iter()
+                .map(|i| USCC_CHARSET.as_bytes()[i] as char)
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn generated_check_digit_validates(first in arb_uscc17()) {
+            let check = uscc_check_char(&first).unwrap();
+            let code = format!("{first}{check}");
+            prop_assert_eq!(c(&code).invalid, None);
+            // Any other final character is rejected and the message names the expected one.
+            for other in USCC_CHARSET.chars().filter(|x| *x != check) {
+                let bad = c(&format!("{first}{other}"));
+                let msg = bad.invalid.unwrap_or_default();
+                prop_assert!(msg.contains(&format!("expects '{check}'")), "{}", msg);
+            }
+        }
+
+        #[test]
+        fn single_substitution_is_always_caught(first in arb_uscc17(), pos in 0usize..17, d in 1usize..31) {
+            let check = uscc_check_char(&first).unwrap();
+            let mut chars: Vec<char> = first.chars().collect();
+            let v = USCC_CHARSET.find(chars[pos]).unwrap();
+            chars[pos] = USCC_CHARSET.as_bytes()[(v + d) % 31] as char;
+            let typo: String = chars.into_iter().collect();
+            prop_assert!(c(&format!("{typo}{check}")).invalid.is_some());
+        }
+
+        #[test]
+        fn full_width_folds_to_half_width(s in "[!-~]{0,40}") {
+            let wide: String = s.chars().map(|ch| char::from_u32(ch as u32 + 0xFEE0).unwrap()).collect();
+            prop_assert_eq!(fold_width(&wide), s.clone());
+            prop_assert_eq!(c(&wide).key, c(&s).key);
+        }
+
+        #[test]
+        fn normalize_is_idempotent_and_never_panics(s in any::<String>()) {
+            let once = normalize(&s);
+            prop_assert_eq!(normalize(&once), once.clone());
+            let r = c(&s);
+            prop_assert_eq!(c(&r.key).key, r.key);
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Signed requests to `GetList`, one page per call, each classified and kept for the audit trail.
+//!
+//! Every call is assumed billed, so this module never retries on its own: the pipeline decides
+//! (with the rate limiter and backoff controller) whether and when to call again.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Utc};
+use reqwest::Url;
+use serde_json::Value;
+
+use super::Outcome;
+use super::model::Envelope;
+use super::status::{Class, classify_status};
+use crate::secrets::{Credentials, redact_url};
+
+/// The vendor's host, as in its document.
+pub const DEFAULT_BASE_URL: &str = "https://pro.qcc.com";
+/// The method path appended to a base URL.
+pub const METHOD_PATH: &str = "/api/yj/OperationCheck/GetList";
+/// Every call is billed, so ask for the largest page the vendor allows.
+pub const PAGE_SIZE: u64 = 20;
+/// The vendor refuses more than 5000 entries (207); more pages than this cannot be legitimate.
+pub const MAX_PAGES: u32 = 5000 / PAGE_SIZE as u32 + 1;
+
+/// The full method URL (no query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint(Url);
+
+impl Endpoint {
+    /// From a base (`scheme://host[:port]`): the method path is appended.
+    pub fn from_base(base: &str) -> Result<Self, String> {
+        let trimmed = base.trim().trim_end_matches('/');
+        Self::from_url(&format!("{trimmed}{METHOD_PATH}"))
+            .map_err(|e| format!("invalid base URL {base:?}: {e}"))
+    }
+
+    /// From the whole method URL, for deployments where the path differs.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let u = Url::parse(url.trim()).map_err(|e| format!("invalid endpoint URL {url:?}: {e}"))?;
+        if u.scheme() != "http" && u.scheme() != "https" {
+            return Err(format!("endpoint URL {url:?} must be http or https"));
+        }
+        Ok(Endpoint(u))
+    }
+
+    /// `--endpoint`/`QCC_ENDPOINT` wins over `--base-url`/`QCC_BASE_URL`; default is the vendor's.
+    pub fn resolve(base: Option<&str>, endpoint: Option<&str>) -> Result<Self, String> {
+        match (endpoint, base) {
+            (Some(e), _) if !e.trim().is_empty() => Self::from_url(e),
+            (_, Some(b)) if !b.trim().is_empty() => Self::from_base(b),
+            _ => Self::from_base(DEFAULT_BASE_URL),
+        }
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+}
+
+/// Facts about one call (the audit row) and what it means.
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    pub at: DateTime<Utc>,
+    pub search_key: String,
+    pub page: u32,
+    pub http_status: Option<u16>,
+    pub vendor_status: Option<String>,
+    pub message: String,
+    pub order_number: Option<String>,
+    pub latency: Duration,
+    /// The raw body as received (lossy UTF-8), when one was received.
+    pub body: Option<String>,
+    pub outcome: PageOutcome,
+}
+
+/// One page's classified result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageOutcome {
+    pub class: Class,
+    /// Records of this page (only for `Found`).
+    pub records: Vec<Value>,
+    /// `Paging.TotalRecords`, when sent.
+    pub total: Option<u64>,
+    /// `Paging.PageSize`, when sent.
+    pub page_size: Option<u64>,
+    /// A `Retry-After` the server asked for (HTTP 429/503).
+    pub retry_after: Option<Duration>,
+}
+
+impl PageOutcome {
+    fn of(class: Class) -> Self {
+        PageOutcome {
+            class,
+            records: Vec::new(),
+            total: None,
+            page_size: None,
+            retry_after: None,
+        }
+    }
+}
+
+/// Accumulates the pages of one key and says which page comes next.
+#[derive(Debug, Default)]
+pub struct Pager {
+    records: Vec<Value>,
+    page: u32,
+}
+
+impl Pager {
+    pub fn new() -> Self {
+        Pager {
+            records: Vec::new(),
+            page: 1,
+        }
+    }
+
+    /// The page to ask for next.
+    pub fn page(&self) -> u32 {
+        self.page
+    }
+
+    /// Take a `Found` page; true when another page must be fetched.
+    pub fn absorb(&mut self, outcome: &PageOutcome) -> bool {
+        let n = outcome.records.len() as u64;
+        self.records.extend(outcome.records.iter().cloned());
+        let size = outcome.page_size.filter(|s| *s > 0).unwrap_or(PAGE_SIZE);
+        let more = match outcome.total {
+            Some(total) => n > 0 && u64::from(self.page) * size < total,
+            None => n >= size,
+        };
+        if more && self.page < MAX_PAGES {
+            self.page += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A 201 on a later page ends paging; on the first page the key is not found.
+    pub fn finish(self) -> Outcome {
+        if self.records.is_empty() {
+            Outcome::NotFound
+        } else {
+            Outcome::Found(self.records)
+        }
+    }
+}
+
+/// The HTTP client for the vendor, with its endpoint and credentials.
+#[derive(Clone)]
+pub struct VendorClient {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+    creds: Credentials,
+}
+
+impl std::fmt::Debug for VendorClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VendorClient({})", self.endpoint.url())
+    }
+}
+
+impl VendorClient {
+    pub fn new(endpoint: Endpoint, creds: Credentials, timeout: Duration) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("qcc-credit/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(VendorClient {
+            http,
+            endpoint,
+            creds,
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The request URL (contains the key: log only through [`redact_url`]).
+    pub fn request_url(&self, search_key: &str, page: u32) -> Url {
+        let mut u = self.endpoint.url().clone();
+        u.query_pairs_mut()
+            .append_pair("key", self.creds.key())
+            .append_pair("searchKey", search_key)
+            .append_pair("pageIndex", &page.to_string())
+            .append_pair("pageSize", &PAGE_SIZE.to_string());
+        u
+    }
+
+    /// One call for one page. Never fails: every failure is a classified [`CallRecord`].
+    pub async fn fetch_page(&self, search_key: &str, page: u32) -> CallRecord {
+        let url = self.request_url(search_key, page);
+        // One Timespan per request, used for both the header and the token.
+        let timespan = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .to_string();
+        let token = self.creds.token(&timespan);
+        let at = Utc::now();
+        let started = Instant::now();
+        let mut rec = CallRecord {
+            at,
+            search_key: search_key.to_string(),
+            page,
+            http_status: None,
+            vendor_status: None,
+            message: String::new(),
+            order_number: None,
+            latency: Duration::ZERO,
+            body: None,
+            outcome: PageOutcome::of(Class::Transient),
+        };
+        tracing::debug!(url = %redact_url(url.as_str()), "calling vendor");
+        let resp = self
+            .http
+            .get(url)
+            .header("Token", token)
+            .header("Timespan", &timespan)
+            .send()
+            .await;
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                rec.latency = started.elapsed();
+                rec.message = transport_error(e);
+                return rec;
+            }
+        };
+        let http_status = resp.status();
+        rec.http_status = Some(http_status.as_u16());
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = resp.bytes().await;
+        rec.latency = started.elapsed();
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                rec.message = format!(
+                    "connection dropped while reading the body: {}",
+                    transport_error(e)
+                );
+                return rec;
+            }
+        };
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        rec.body = Some(body);
+        if http_status.as_u16() == 429 || http_status.is_server_error() {
+            rec.message = format!("HTTP {}", http_status.as_u16());
+            rec.outcome.retry_after = retry_after;
+            return rec;
+        }
+        let envelope = match serde_json::from_slice::<Envelope>(&bytes) {
+            Ok(env) if env.status.is_some() => env,
+            Ok(_) => {
+                rec.message = format!("HTTP {}: body has no Status field", http_status.as_u16());
+                return rec;
+            }
+            Err(e) => {
+                rec.message = format!(
+                    "HTTP {}: body is not the documented JSON ({e})",
+                    http_status.as_u16()
+                );
+                return rec;
+            }
+        };
+        let code = envelope.status.clone().unwrap_or_default();
+        let class = classify_status(&code);
+        rec.vendor_status = Some(code.clone());
+        rec.message = envelope.message.clone().unwrap_or_default();
+        rec.order_number = envelope.order_number.clone();
+        rec.outcome = PageOutcome::of(class);
+        if class == Class::Found {
+            let paging = envelope.paging.unwrap_or_default();
+            let result = envelope.result.unwrap_or_default();
+            rec.outcome.total = paging.total_records;
+            rec.outcome.page_size = paging.page_size;
+            if result.verify_result == Some(0) && result.data.is_empty() {
+                rec.outcome.class = Class::NotFound;
+            } else {
+                rec.outcome.records = result.data;
+            }
+        } else if !super::status::is_documented(&code) {
+            tracing::warn!(status = %code, message = %rec.message, "vendor answered an undocumented status code; treating it as transient");
+        }
+        rec
+    }
+
+    /// Fetch every page of one key without retries: the simple path, for tools and tests. The
+    /// last call's class says why it stopped when the result is not an [`Outcome`].
+    pub async fn fetch_all(&self, search_key: &str) -> (Vec<CallRecord>, Result<Outcome, Class>) {
+        let mut pager = Pager::new();
+        let mut calls = Vec::new();
+        loop {
+            let rec = self.fetch_page(search_key, pager.page()).await;
+            let class = rec.outcome.class;
+            let message = rec.message.clone();
+            let more = class == Class::Found && pager.absorb(&rec.outcome);
+            calls.push(rec);
+            match class {
+                Class::Found if more => continue,
+                Class::Found | Class::NotFound => return (calls, Ok(pager.finish())),
+                Class::Invalid => return (calls, Ok(Outcome::Invalid(message))),
+                Class::Unsupported => return (calls, Ok(Outcome::Unsupported(message))),
+                other => return (calls, Err(other)),
+            }
+        }
+    }
+}
+
+/// A transport error's message with its cause chain, and never the URL (it holds the key).
+fn transport_error(e: reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "transport error"
+    };
+    let e = e.without_url();
+    let mut msg = format!("{kind}: {e}");
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    redact_url(&msg)
+}
