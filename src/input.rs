@@ -149,7 +149,7 @@ pub fn detect_encoding(sample: &[u8]) -> &'static Encoding {
             }
         }
     }
-    if errors == 0 || valid_multibyte > errors * 4 {
+    if errors == 0 || valid_multibyte >= errors * 2 {
         encoding_rs::UTF_8
     } else {
         encoding_rs::GB18030

@@ -1,0 +1,151 @@
+//! Shared test helpers: a simulator on 127.0.0.1:0, a temp directory with the database, and the
+//! real binary driven as a cron job would drive it. Set TEST_LOG=1 to see the binary's logs.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use qcc_credit::simulator::{self, Company, SimConfig, SimHandle, Stats};
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_qcc-credit");
+
+pub struct TestApp {
+    pub sim: SimHandle,
+    pub dir: TempDir,
+    pub db: PathBuf,
+}
+
+pub async fn spawn_app(cfg: SimConfig) -> TestApp {
+    let sim = simulator::spawn(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("screen.sqlite");
+    TestApp { sim, dir, db }
+}
+
+pub fn small_sim() -> SimConfig {
+    SimConfig {
+        companies: 200,
+        ..SimConfig::default()
+    }
+}
+
+impl TestApp {
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    pub fn companies(&self, range: std::ops::Range<usize>) -> Vec<Company> {
+        self.sim.with_dataset(|d| d.companies[range].to_vec())
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.sim.stats()
+    }
+
+    /// A command for the binary with the simulator's credentials and fast retries.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut c = tokio::process::Command::new(BIN);
+        c.args(args)
+            .env("QCC_KEY", simulator::DEMO_KEY)
+            .env("QCC_SECRET_KEY", simulator::DEMO_SECRET)
+            .env_remove("QCC_BASE_URL")
+            .env_remove("QCC_ENDPOINT")
+            .env(
+                "RUST_LOG",
+                if std::env::var_os("TEST_LOG").is_some() {
+                    "debug"
+                } else {
+                    "warn"
+                },
+            )
+            .kill_on_drop(true)
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
+    /// `run --input FILE --db DB --base-url SIM --no-progress` plus `extra`.
+    pub fn run_command(&self, input: &Path, extra: &[&str]) -> tokio::process::Command {
+        let base = self.sim.base_url();
+        let mut args = vec![
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--db",
+            self.db.to_str().unwrap(),
+            "--base-url",
+            &base,
+            "--no-progress",
+            "--qps",
+            "200",
+            "--retry-base-ms",
+            "10",
+            "--slowdown-pause-ms",
+            "50",
+            "--recover-after-ms",
+            "200",
+        ];
+        args.extend_from_slice(extra);
+        self.command(&args)
+    }
+
+    pub async fn run(&self, input: &Path, extra: &[&str]) -> Output {
+        let out = self.run_command(input, extra).output().await.unwrap();
+        if std::env::var_os("TEST_LOG").is_some() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        }
+        out
+    }
+
+    pub async fn export(&self) -> Vec<Value> {
+        let out = self
+            .command(&["export", "--db", self.db.to_str().unwrap()])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Exit code with both output streams in the failure message.
+#[track_caller]
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// Pages the vendor needs for a company (20 records a page).
+pub fn pages(c: &Company) -> u64 {
+    (c.records.len() as u64).div_ceil(20).max(1)
+}
+
+/// A CSV supplier list: header, then (name, code) rows.
+pub fn csv_of(rows: &[(String, String)]) -> String {
+    let mut s = String::from("供应商名称,统一社会信用代码\n");
+    for (n, c) in rows {
+        s.push_str(&format!("{n},{c}\n"));
+    }
+    s
+}

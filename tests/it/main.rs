@@ -1,0 +1,8 @@
+//! All integration tests are one binary (one link, shared helpers).
+
+mod client;
+mod helpers;
+mod input;
+mod pipeline;
+mod rescreen;
+mod simulator;

@@ -1,0 +1,503 @@
+//! `run` end to end: the real binary against the in-process simulator with a temp database.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use qcc_credit::normalize::{ClassifyOptions, classify};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, assert_exit, csv_of, pages, small_sim, spawn_app, text};
+
+/// A list of `n` known companies (by code, name or reg_no), duplicates typed differently,
+/// unknown names, a bad check digit and an empty row. Returns the CSV and the company list.
+fn generated_list(app: &TestApp, n: usize) -> (String, Vec<qcc_credit::simulator::Company>) {
+    let cos = app.companies(0..n);
+    let mut rows = Vec::new();
+    for (i, c) in cos.iter().enumerate() {
+        let key = match i % 3 {
+            0 => c.uscc.clone(),
+            1 => c.name.clone(),
+            _ => c.reg_no.clone(),
+        };
+        rows.push((c.name.clone(), if i % 3 == 1 { String::new() } else { key }));
+    }
+    for c in cos.iter().take(5) {
+        let wide: String = c
+            .uscc
+            .chars()
+            .map(|ch| char::from_u32(ch as u32 + 0xFEE0).unwrap())
+            .collect();
+        rows.push((c.name.clone(), wide));
+        rows.push((c.name.clone(), c.uscc.to_lowercase()));
+    }
+    rows.push(("未知贸易有限公司".into(), String::new()));
+    rows.push(("另一家未知公司".into(), String::new()));
+    let bad = format!(
+        "{}{}",
+        &cos[0].uscc[..17],
+        if cos[0].uscc.ends_with('0') { '1' } else { '0' }
+    );
+    rows.push(("错码公司".into(), bad));
+    rows.push((String::new(), String::new()));
+    (csv_of(&rows), cos)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_row_ends_in_its_state_with_the_simulators_records_billed_once() {
+    let app = spawn_app(small_sim()).await;
+    let (csv, cos) = generated_list(&app, 60); // includes company 49: three pages
+    let input = app.write("suppliers.csv", csv);
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    let rows = app.export().await;
+    assert_eq!(rows.len(), 60 + 10 + 4);
+    let by_key: BTreeMap<String, &qcc_credit::simulator::Company> = cos
+        .iter()
+        .flat_map(|c| {
+            [
+                (c.uscc.clone(), c),
+                (c.name.clone(), c),
+                (c.reg_no.clone(), c),
+            ]
+        })
+        .collect();
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["row"], i as u64 + 1);
+        let key = row["key"].as_str().unwrap();
+        match by_key.get(key) {
+            Some(c) => {
+                assert_eq!(row["state"], "found", "{row}");
+                assert_eq!(row["status"], 200);
+                assert_eq!(
+                    row["records"],
+                    Value::Array(c.records.clone()),
+                    "row {}",
+                    i + 1
+                );
+                assert!(row["checked_at"].is_string());
+            }
+            None if row["input"] == "" => {
+                assert_eq!(
+                    (row["state"].as_str(), row["message"].as_str()),
+                    (Some("invalid"), Some("empty"))
+                )
+            }
+            None if key.len() == 18 => {
+                assert_eq!(row["state"], "invalid");
+                assert!(
+                    row["message"].as_str().unwrap().contains("expects"),
+                    "{row}"
+                );
+                assert_eq!(row["status"], Value::Null);
+            }
+            None => assert_eq!(row["state"], "not_found", "{row}"),
+        }
+    }
+    let stats = app.stats();
+    for c in &cos {
+        let key = rows
+            .iter()
+            .find(|r| r["records"] == Value::Array(c.records.clone()))
+            .map(|r| r["key"].as_str().unwrap().to_string())
+            .unwrap();
+        assert_eq!(
+            stats.billed_for(&key),
+            pages(c),
+            "{key} billed more than its pages"
+        );
+    }
+    assert_eq!(stats.billed, cos.iter().map(pages).sum::<u64>() + 2);
+    // The bad check digit was never sent.
+    let bad = rows
+        .iter()
+        .find(|r| r["message"].as_str().unwrap_or("").contains("expects"))
+        .unwrap();
+    assert!(!stats.per_key.contains_key(bad["key"].as_str().unwrap()));
+
+    // A second run pays for nothing; a grown file pays only for what is new.
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    assert_eq!(app.stats().calls, stats.calls);
+    let more = app.companies(60..63);
+    let mut grown = std::fs::read_to_string(&input).unwrap();
+    for c in &more {
+        grown.push_str(&format!("{},{}\n", c.name, c.uscc));
+    }
+    std::fs::write(&input, grown).unwrap();
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    assert_eq!(app.stats().billed, stats.billed + 3);
+    assert_eq!(app.export().await.len(), 77);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_120_storm_slows_the_run_down_and_it_completes() {
+    let mut cfg = small_sim();
+    cfg.faults.qps_ceiling = Some(15);
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(100..160);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app.run(&input, &["--qps", "60", "--burst", "5"]).await;
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("asked to slow down"), "{stdout}");
+    let stats = app.stats();
+    let storm = stats.by_status.get("120").copied().unwrap_or(0);
+    assert!(storm > 0, "the ceiling was never hit: {stats:?}");
+    // After slowing down, the rate stays near the ceiling: the 120s are a small share of calls.
+    assert!(
+        storm < stats.calls / 2,
+        "{storm} of {} calls were 120",
+        stats.calls
+    );
+    // Once slowed, fewer calls arrive per second than at the start.
+    let a = &stats.arrivals_ms;
+    let first = *a.front().unwrap();
+    let in_first_second = a.iter().filter(|t| **t < first + 1000).count();
+    let last = *a.back().unwrap();
+    let in_last_second = a.iter().filter(|t| **t + 1000 > last).count();
+    assert!(
+        in_last_second <= in_first_second,
+        "rate did not drop: {in_first_second} then {in_last_second}"
+    );
+    for c in &cos {
+        assert_eq!(stats.billed_for(&c.uscc), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_110_key_is_deferred_and_not_called_again_in_that_run() {
+    let mut cfg = small_sim();
+    let cos_probe = qcc_credit::simulator::Dataset::generate(cfg.seed, cfg.companies);
+    let deferred = cos_probe.companies[3].uscc.clone();
+    cfg.faults.scripted.insert(deferred.clone(), "110".into());
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(0..10);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 5);
+    assert_eq!(app.stats().per_key[&deferred].calls, 1);
+    let rows = app.export().await;
+    let row = rows.iter().find(|r| r["key"] == deferred.as_str()).unwrap();
+    assert_eq!(row["state"], "deferred");
+    assert_eq!(rows.iter().filter(|r| r["state"] == "found").count(), 9);
+    // The next run within two hours does not call it either.
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 5);
+    assert_eq!(app.stats().per_key[&deferred].calls, 1);
+    let status = app
+        .command(&["status", "--db", app.db.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        text(&status.stdout).contains("deferred: 1 keys wait"),
+        "{}",
+        text(&status.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_stops_with_3_then_resumes_without_paying_twice() {
+    let mut cfg = small_sim();
+    cfg.faults.daily_quota = Some(12);
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(100..140);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 3);
+    assert!(text(&out.stderr).contains("quota"), "{}", text(&out.stderr));
+    assert_eq!(app.stats().billed, 12);
+    app.sim.reset_quota();
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    let stats = app.stats();
+    for c in &cos {
+        assert_eq!(stats.billed_for(&c.uscc), 1, "{} billed twice", c.uscc);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_secret_exits_4_after_a_few_calls() {
+    let app = spawn_app(small_sim()).await;
+    let cos = app.companies(0..50);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app
+        .run_command(&input, &[])
+        .env("QCC_SECRET_KEY", "definitely-wrong-secret")
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 4);
+    let err = text(&out.stderr);
+    assert!(err.contains("107") && err.contains("clock"), "{err}");
+    assert!(!err.contains("definitely-wrong-secret"));
+    assert!(app.stats().calls <= 8, "{} calls", app.stats().calls);
+    // Nothing about the key or secret reached the database.
+    let dump = std::fs::read(&app.db).unwrap();
+    assert!(!dump.windows(23).any(|w| w == b"definitely-wrong-secret"));
+    assert!(!dump.windows(8).any(|w| w == b"demo-key"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_calls_and_dry_run_control_cost() {
+    let app = spawn_app(small_sim()).await;
+    let cos = app.companies(100..130);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app.run(&input, &["--dry-run"]).await;
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stdout).contains("for 30 keys (uscc 30)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(app.stats().calls, 0);
+    let out = app.run(&input, &["--max-calls", "7"]).await;
+    assert_exit(&out, 3);
+    assert_eq!(app.stats().calls, 7);
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    assert_eq!(app.stats().billed, 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_failures_retry_then_fail_and_the_next_run_finishes() {
+    let mut cfg = small_sim();
+    cfg.faults.http_5xx_rate = 1.0;
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(0..5);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app.run(&input, &["--max-attempts", "3"]).await;
+    assert_exit(&out, 5);
+    assert_eq!(app.stats().calls, 15);
+    assert!(app.export().await.iter().all(|r| r["state"] == "failed"));
+    app.sim.set_faults(|f| {
+        f.http_5xx_rate = 0.2;
+        f.drop_rate = 0.1;
+        f.malformed_rate = 0.1;
+    });
+    let out = app.run(&input, &["--max-attempts", "20"]).await;
+    assert_exit(&out, 0);
+    assert!(app.export().await.iter().all(|r| r["state"] == "found"));
+}
+
+fn strip(rows: Vec<Value>) -> Vec<Value> {
+    rows.into_iter()
+        .map(|mut r| {
+            r.as_object_mut().unwrap().remove("checked_at");
+            r
+        })
+        .collect()
+}
+
+async fn wait_for_calls(app: &TestApp, n: u64) {
+    for _ in 0..400 {
+        if app.stats().calls >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the run never reached {n} calls");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_with_sigkill_then_resumed_equals_an_uninterrupted_run() {
+    let mut cfg = small_sim();
+    cfg.faults.latency = Duration::from_millis(30);
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(0..150);
+    let list = csv_of(
+        &cos.iter()
+            .map(|c| (c.name.clone(), c.uscc.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let input = app.write("s.csv", &list);
+    let mut child = app.run_command(&input, &["--qps", "100"]).spawn().unwrap();
+    wait_for_calls(&app, 60).await;
+    child.start_kill().unwrap();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), None, "killed by a signal");
+    let out = app.run(&input, &["--qps", "100"]).await;
+    assert_exit(&out, 0);
+    let stats = app.stats();
+    let rebilled: u64 = cos
+        .iter()
+        .map(|c| stats.billed_for(&c.uscc).saturating_sub(pages(c)))
+        .sum();
+    // At most the calls in flight (8) plus one uncommitted batch (64 writes).
+    assert!(rebilled <= 8 + 64, "{rebilled} calls billed twice");
+    // The same list screened without interruption into another database.
+    let other = spawn_app(small_sim()).await;
+    let input2 = other.write("s.csv", &list);
+    assert_exit(&other.run(&input2, &[]).await, 0);
+    assert_eq!(strip(app.export().await), strip(other.export().await));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_exits_130_and_the_run_resumes() {
+    let mut cfg = small_sim();
+    cfg.faults.latency = Duration::from_millis(30);
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(0..120);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let child = app.run_command(&input, &["--qps", "50"]).spawn().unwrap();
+    wait_for_calls(&app, 20).await;
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    assert_exit(&out, 130);
+    let answered_before = app
+        .export()
+        .await
+        .iter()
+        .filter(|r| r["state"] == "found")
+        .count();
+    assert!(
+        answered_before >= 10,
+        "in-flight answers were committed: {answered_before}"
+    );
+    let calls_at_stop = app.stats().calls;
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    let stats = app.stats();
+    assert_eq!(
+        stats.calls - calls_at_stop,
+        120 - answered_before as u64,
+        "the resumed run paid only for what was left"
+    );
+    for c in &cos {
+        assert_eq!(stats.billed_for(&c.uscc), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_error_or_invalid_rows() {
+    let app = spawn_app(small_sim()).await;
+    let missing = app.path("nope.csv");
+    let out = app.run(&missing, &[]).await;
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("nope.csv"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let empty = app.write("empty.csv", "");
+    let out = app.run(&empty, &[]).await;
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("empty.csv: the file is empty"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let nocol = app.write("nocol.csv", "编号,金额\n1,2\n");
+    let out = app.run(&nocol, &[]).await;
+    assert_exit(&out, 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("nocol.csv") && err.contains("\"编号\"") && err.contains("--column"),
+        "{err}"
+    );
+
+    let c = app.companies(0..2);
+    let ragged = format!(
+        "编号,统一社会信用代码,备注\n1,{},ok\n2\n3,{},x,extra\n",
+        c[0].uscc, c[1].uscc
+    );
+    let mut bytes = ragged.into_bytes();
+    bytes.extend_from_slice(b"4,\xff\xfe\xfa91350100M000100Y43,bad bytes\n");
+    let input = app.write("ragged.csv", bytes);
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 0);
+    let rows = app.export().await;
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["state"], "found");
+    assert_eq!(rows[1]["state"], "invalid");
+    let m = rows[1]["message"].as_str().unwrap();
+    assert!(
+        m.contains("ragged.csv") && m.contains("row 2") && m.contains("统一社会信用代码"),
+        "{m}"
+    );
+    assert_eq!(rows[2]["state"], "found");
+    assert_eq!(rows[3]["state"], "invalid");
+    assert!(
+        rows[3]["message"]
+            .as_str()
+            .unwrap()
+            .contains("row 4: bytes that are not valid UTF-8"),
+        "{}",
+        rows[3]
+    );
+}
+
+#[test]
+fn the_sample_list_matches_the_simulator() {
+    let ds = qcc_credit::simulator::Dataset::generate(42, 1000);
+    let text = std::fs::read_to_string("sample_data/suppliers.csv").unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let (mut known, mut rows) = (0, 0);
+    for r in rdr.records() {
+        let r = r.unwrap();
+        rows += 1;
+        let key = classify(
+            if r[2].is_empty() { &r[1] } else { &r[2] },
+            ClassifyOptions::default(),
+        )
+        .key;
+        known += ds.lookup(&key).is_some() as usize;
+    }
+    assert!(rows >= 180 && known >= 150, "{rows} rows, {known} known");
+}

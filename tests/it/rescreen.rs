@@ -1,0 +1,251 @@
+//! Nightly re-screening: history, the refresh window, changes, `--fail-on-change`, the report,
+//! and two runs on one database.
+
+use std::time::Duration;
+
+use qcc_credit::store::{RunLock, Store};
+use serde_json::json;
+
+use crate::helpers::{assert_exit, csv_of, small_sim, spawn_app, text};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescreen_records_exactly_the_changes_and_exits_6() {
+    let app = spawn_app(small_sim()).await;
+    let cos = app.companies(100..110);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    assert_exit(&app.run(&input, &[]).await, 0);
+    // Between the runs: a downgrade, a new punishment, a cancelled registration, a company gone.
+    let (a, b, c, d) = (&cos[0].uscc, &cos[2].uscc, &cos[4].uscc, &cos[6].uscc);
+    app.sim.with_dataset(|ds| {
+        let rec = &mut ds.lookup_mut(a).unwrap().records[0];
+        let worse = if rec["IdentifyLevel"] == "严重失信企业" { "AA" } else { "严重失信企业" };
+        rec["IdentifyLevel"] = json!(worse);
+        for r in ds.lookup_mut(a).unwrap().records.iter_mut().skip(1) {
+            r["IdentifyLevel"] = json!("严重失信企业");
+        }
+        ds.lookup_mut(b).unwrap().records[0]["PunishList"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"No": "9", "DecisionNo": "新关缉违字〔2026〕1号", "Party": "x", "PunishDate": "2026-11-01", "CaseProp": "走私"}));
+        let rec = &mut ds.lookup_mut(c).unwrap().records[0];
+        rec["CancelFlag"] = json!("注销");
+        ds.remove(d);
+    });
+    // The refresh window selects the stale answers only.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let out = app
+        .run(&input, &["--dry-run", "--refresh-older-than", "1h"])
+        .await;
+    assert!(
+        text(&out.stdout).contains("for 0 keys"),
+        "{}",
+        text(&out.stdout)
+    );
+    let before = app.stats().billed;
+    let out = app
+        .run(
+            &input,
+            &["--refresh-older-than", "1s", "--fail-on-change", "worse"],
+        )
+        .await;
+    assert_exit(&out, 6);
+    assert_eq!(app.stats().billed, before + 10);
+    assert!(
+        text(&out.stdout).contains("changes since the previous screening: 4 (4 worse)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let ch = app
+        .command(&[
+            "changes",
+            "--db",
+            app.db.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&ch, 0);
+    let mut got: Vec<(String, String)> = text(&ch.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["key"].as_str().unwrap().to_string(),
+                v["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (a.clone(), "level_worse".to_string()),
+        (b.clone(), "new_punishment".to_string()),
+        (c.clone(), "cancelled".to_string()),
+        (d.clone(), "no_longer_found".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    // History is kept: the earlier screening of the company that disappeared still has its records.
+    let store = Store::open(&app.db).unwrap();
+    let n: i64 = store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM screenings s JOIN keys k ON k.id = s.key_id WHERE k.key = ?1",
+            [d],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    let rows = app.export().await;
+    assert_eq!(
+        rows.iter().find(|r| r["key"] == d.as_str()).unwrap()["state"],
+        "not_found"
+    );
+    // Without the flag, the same kind of run exits 0; the text listing names what got worse.
+    let out = app
+        .command(&[
+            "changes",
+            "--db",
+            app.db.to_str().unwrap(),
+            "--since",
+            "2000-01-01",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(text(&out.stdout).contains("WORSE"), "{}", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_window_selects_exactly_the_stale_keys() {
+    let app = spawn_app(small_sim()).await;
+    let old = app.companies(0..4);
+    let new = app.companies(4..7);
+    let rows = |cs: &[qcc_credit::simulator::Company]| {
+        cs.iter()
+            .map(|c| (c.name.clone(), c.uscc.clone()))
+            .collect::<Vec<_>>()
+    };
+    let input = app.write("s.csv", csv_of(&rows(&old)));
+    assert_exit(&app.run(&input, &[]).await, 0);
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let input = app.write("s.csv", csv_of(&[rows(&old), rows(&new)].concat()));
+    assert_exit(&app.run(&input, &[]).await, 0);
+    let out = app
+        .run(&input, &["--dry-run", "--refresh-older-than", "2s"])
+        .await;
+    assert!(
+        text(&out.stdout).contains("for 4 keys"),
+        "{}",
+        text(&out.stdout)
+    );
+    let before = app.stats();
+    assert_exit(&app.run(&input, &["--refresh-older-than", "2s"]).await, 0);
+    let after = app.stats();
+    for c in &old {
+        assert_eq!(after.billed_for(&c.uscc), before.billed_for(&c.uscc) + 1);
+    }
+    for c in &new {
+        assert_eq!(after.billed_for(&c.uscc), 1);
+    }
+    // Re-screens respect --max-calls.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_exit(
+        &app.run(&input, &["--refresh-older-than", "1s", "--max-calls", "2"])
+            .await,
+        3,
+    );
+    assert_eq!(app.stats().calls, after.calls + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_numbers_match_the_database() {
+    let app = spawn_app(small_sim()).await;
+    let cos = app.companies(0..30);
+    let mut rows: Vec<(String, String)> = cos
+        .iter()
+        .map(|c| (c.name.clone(), c.uscc.clone()))
+        .collect();
+    let wrong = if cos[0].uscc.ends_with('0') { '1' } else { '0' };
+    rows.push(("错码".into(), format!("{}{wrong}", &cos[0].uscc[..17])));
+    rows.push(("不存在的公司".into(), String::new()));
+    let input = app.write("s.csv", csv_of(&rows));
+    assert_exit(&app.run(&input, &[]).await, 0);
+    let html = app.path("report.html");
+    let out = app
+        .command(&[
+            "report",
+            "--db",
+            app.db.to_str().unwrap(),
+            "--out",
+            html.to_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"));
+    assert!(page.contains("<svg"));
+    let store = Store::open(&app.db).unwrap();
+    let counts = store.counts_by_state(None).unwrap();
+    for (st, n) in &counts {
+        assert!(
+            page.contains(&format!("id=\"state-{st}\">{n}<")),
+            "{st} {n}"
+        );
+    }
+    let pun: i64 = store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM punishments p JOIN records r ON r.id=p.record_id JOIN keys k ON k.screening_id=r.screening_id",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let expected: usize = cos
+        .iter()
+        .flat_map(|c| &c.records)
+        .map(|r| r["PunishList"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(pun as usize, expected);
+    assert!(
+        page.contains(&format!("decisions)")) && page.contains(&format!(", {pun} decisions")),
+        "punishments"
+    );
+    let calls = app.stats().calls;
+    assert!(page.contains(&format!("{calls} calls in all")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_on_the_same_database_is_refused() {
+    let app = spawn_app(small_sim()).await;
+    let cos = app.companies(0..3);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let lock = RunLock::acquire(&app.db).unwrap();
+    let out = app.run(&input, &[]).await;
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("in use by another qcc-credit run"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(app.stats().calls, 0);
+    drop(lock);
+    assert_exit(&app.run(&input, &[]).await, 0);
+}

@@ -1,0 +1,152 @@
+//! The simulator as the vendor document describes it, probed with raw HTTP (not our client).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use qcc_credit::secrets::token;
+use qcc_credit::simulator::{DEMO_KEY, DEMO_SECRET};
+use serde_json::Value;
+
+use crate::helpers::{small_sim, spawn_app};
+
+async fn get(base: &str, query: &str, timespan: u64, secret: &str) -> Value {
+    let ts = timespan.to_string();
+    reqwest::Client::new()
+        .get(format!("{base}/api/yj/OperationCheck/GetList?{query}"))
+        .header("Token", token(DEMO_KEY, &ts, secret))
+        .header("Timespan", ts)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap()
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test]
+async fn signed_stale_wrong_and_missing() {
+    let app = spawn_app(small_sim()).await;
+    let base = app.sim.base_url();
+    let c = app.companies(1..2).remove(0);
+    let q = format!("key={DEMO_KEY}&searchKey={}", c.uscc);
+    let ok = get(&base, &q, now(), DEMO_SECRET).await;
+    assert_eq!(ok["Status"], "200");
+    assert_eq!(ok["Message"], "【有效请求】查询成功");
+    assert!(
+        ok["OrderNumber"]
+            .as_str()
+            .unwrap()
+            .starts_with("OPERATIONCHECK")
+    );
+    assert_eq!(ok["Paging"]["PageSize"], 10);
+    assert_eq!(ok["Paging"]["TotalRecords"], c.records.len());
+    assert_eq!(ok["Result"]["VerifyResult"], 1);
+    let rec = &ok["Result"]["Data"][0];
+    for f in [
+        "Id",
+        "RegGov",
+        "TradeType",
+        "RegDate",
+        "RegNo",
+        "AdminArea",
+        "EconoArea",
+        "SpecialArea",
+        "CancelFlag",
+        "AnnualStatus",
+        "ValidityDate",
+        "IndustryType",
+        "EBusinessType",
+        "IdentifyDate",
+        "IdentifyLevel",
+        "IdentifyCode",
+        "PunishList",
+    ] {
+        assert!(rec.get(f).is_some(), "record lacks {f}");
+    }
+    assert_eq!(get(&base, &q, now(), "wrong-secret").await["Status"], "107");
+    assert_eq!(
+        get(&base, &q, now() - 301, DEMO_SECRET).await["Status"],
+        "115"
+    );
+    assert_eq!(
+        get(&base, &q, now() + 301, DEMO_SECRET).await["Status"],
+        "115"
+    );
+    assert_eq!(
+        get(&base, &format!("key={DEMO_KEY}"), now(), DEMO_SECRET).await["Status"],
+        "202"
+    );
+    assert_eq!(
+        get(
+            &base,
+            &format!("key={DEMO_KEY}&searchKey=%E4%B8%8A"),
+            now(),
+            DEMO_SECRET
+        )
+        .await["Status"],
+        "213"
+    );
+    assert_eq!(
+        get(&base, &format!("{q}&pageSize=21"), now(), DEMO_SECRET).await["Status"],
+        "202"
+    );
+    assert_eq!(
+        get(
+            &base,
+            &format!("key=other&searchKey={}", c.uscc),
+            now(),
+            DEMO_SECRET
+        )
+        .await["Status"],
+        "101"
+    );
+    let stats = app.stats();
+    assert_eq!(stats.calls, 8);
+    assert_eq!(stats.billed, 1, "only the valid answer is billed");
+}
+
+#[tokio::test]
+async fn quota_answers_116_until_reset_and_stats_are_served() {
+    let mut cfg = small_sim();
+    cfg.faults.daily_quota = Some(2);
+    let app = spawn_app(cfg).await;
+    let base = app.sim.base_url();
+    let c = app.companies(0..3);
+    let mut statuses = Vec::new();
+    for co in &c {
+        let v = get(
+            &base,
+            &format!("key={DEMO_KEY}&searchKey={}", co.reg_no),
+            now(),
+            DEMO_SECRET,
+        )
+        .await;
+        statuses.push(v["Status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(statuses, ["200", "200", "116"]);
+    app.sim.reset_quota();
+    let v = get(
+        &base,
+        &format!("key={DEMO_KEY}&searchKey={}", c[2].reg_no),
+        now(),
+        DEMO_SECRET,
+    )
+    .await;
+    assert_eq!(v["Status"], "200");
+    let body = reqwest::get(format!("{base}/__sim/stats"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let stats: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(stats["billed"], 3);
+    assert_eq!(stats["per_key"][&c[2].reg_no]["calls"], 2);
+}
