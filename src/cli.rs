@@ -34,6 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ingest the input and screen every due key; run the same command again to resume.
+    #[command(args_override_self = true)]
     Run(RunArgs),
     /// Counts by state, calls made, and what a next run would do.
     Status {
@@ -533,10 +534,10 @@ pub fn print_summary(s: &Summary) {
 
 fn print_status(db: &Path, store: &Store, st: &crate::store::StatusCounts) -> anyhow::Result<()> {
     println!("database: {}", db.display());
-    if let Some((_, path, _, col)) = store.latest_file()? {
+    if let Some(f) = store.latest_file()? {
         println!(
-            "input: {path} (key column {col:?}), {} rows in the database",
-            st.input_rows
+            "input: {} (key column {:?}), {} rows in the database",
+            f.path, f.key_column, st.input_rows
         );
     }
     let states = crate::store::state::ALL

@@ -160,7 +160,8 @@ fn header_row(headers: &[String]) -> Vec<String> {
 
 /// Export the rows of the latest input file.
 pub fn export(store: &Store, format: Format, out: Option<&Path>) -> Result<(), Error> {
-    let (file_id, _path, headers, key_column) = store.latest_file()?.ok_or(Error::NoInput)?;
+    let file = store.latest_file()?.ok_or(Error::NoInput)?;
+    let (file_id, headers, key_column) = (file.id, file.headers, file.key_column);
     if format == Format::Xlsx {
         let out = out.ok_or(Error::XlsxNeedsOut)?;
         return export_xlsx(store, file_id, &headers, &key_column, out);

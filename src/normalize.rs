@@ -186,11 +186,10 @@ mod tests {
 
     #[test]
     fn real_codes_pass_the_check_digit() {
-        for code in ["91350100M000100Y43"] {
-            let r = c(code);
-            assert_eq!(r.kind, Some(KeyKind::Uscc), "{code}");
-            assert_eq!(r.invalid, None, "{code}: {:?}", r.invalid);
-        }
+        // The code the issue names as real.
+        let r = c("91350100M000100Y43");
+        assert_eq!(r.kind, Some(KeyKind::Uscc));
+        assert_eq!(r.invalid, None, "{:?}", r.invalid);
     }
 
     #[test]

@@ -131,9 +131,10 @@ pub struct ReportFigures {
 
 /// Write the HTML report; returns the figures it shows.
 pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> {
-    let (file_id, path, _, _) = store.latest_file()?.ok_or_else(|| {
+    let file = store.latest_file()?.ok_or_else(|| {
         anyhow::anyhow!("the database has no input file yet: run `qcc-credit run` first")
     })?;
+    let (file_id, path) = (file.id, file.path);
     let keys = store.file_keys(file_id)?;
     let mut fig = ReportFigures::default();
     for (_, st, _) in &keys {

@@ -114,6 +114,9 @@ impl Stats {
     }
 }
 
+/// Day number and how often each (searchKey, page) was asked that day.
+type RepeatCounter = (i64, HashMap<(String, u32), u32>);
+
 struct Shared {
     creds: Credentials,
     key: String,
@@ -124,7 +127,7 @@ struct Shared {
     in_flight: AtomicUsize,
     window: Mutex<VecDeque<Instant>>,
     quota: Mutex<(i64, u64)>,
-    repeats: Mutex<(i64, HashMap<(String, u32), u32>)>,
+    repeats: Mutex<RepeatCounter>,
     started: Instant,
     orders: AtomicU64,
 }

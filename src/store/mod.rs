@@ -209,6 +209,15 @@ pub struct ExportRow {
     pub extra: Option<String>,
 }
 
+/// An ingested input file.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub id: i64,
+    pub path: String,
+    pub headers: Vec<String>,
+    pub key_column: String,
+}
+
 /// Counts for `status`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StatusCounts {
@@ -356,6 +365,7 @@ impl Store {
             file_id,
             ..Default::default()
         };
+        let mut last_row = 0u64;
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
             let tx = self.conn.transaction().map_err(&e)?;
@@ -382,6 +392,7 @@ impl Store {
                     .map_err(&e)?;
                 for row in rows.by_ref().take(10_000) {
                     summary.rows += 1;
+                    last_row = last_row.max(row.row_no);
                     let c = &row.classified;
                     let id: Option<i64> = match (c.kind, &row.error) {
                         (Some(kind), None) if !c.key.is_empty() => {
@@ -422,7 +433,7 @@ impl Store {
         self.conn
             .execute(
                 "DELETE FROM input_rows WHERE file_id=?1 AND row_no>?2",
-                params![file_id, summary.rows as i64],
+                params![file_id, last_row as i64],
             )
             .map_err(&e)?;
         self.conn
@@ -598,7 +609,7 @@ impl Store {
     }
 
     /// The input file exports and reports describe: the one ingested last.
-    pub fn latest_file(&self) -> Result<Option<(i64, String, Vec<String>, String)>> {
+    pub fn latest_file(&self) -> Result<Option<InputFile>> {
         self.conn
             .query_row(
                 "SELECT id, path, headers, key_column FROM input_files
@@ -606,14 +617,14 @@ impl Store {
                 [],
                 |r| {
                     let headers: Option<String> = r.get(2)?;
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        headers
+                    Ok(InputFile {
+                        id: r.get(0)?,
+                        path: r.get(1)?,
+                        headers: headers
                             .and_then(|h| serde_json::from_str(&h).ok())
                             .unwrap_or_default(),
-                        r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    ))
+                        key_column: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    })
                 },
             )
             .optional()

@@ -318,20 +318,26 @@ impl VendorClient {
 
 /// A transport error's message with its cause chain, and never the URL (it holds the key).
 fn transport_error(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
+    let timeout = e.is_timeout();
+    let connect = e.is_connect();
+    let body = e.is_body();
+    let e = e.without_url();
+    let mut chain = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        src = s.source();
+    }
+    let kind = if timeout {
         "timed out"
-    } else if e.is_connect() {
+    } else if connect {
         "could not connect"
+    } else if body || chain.contains("closed") || chain.contains("reset") {
+        "connection dropped"
     } else {
         "transport error"
     };
-    let e = e.without_url();
-    let mut msg = format!("{kind}: {e}");
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
+    let msg = format!("{kind}: {chain}");
     redact_url(&msg)
 }

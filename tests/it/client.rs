@@ -93,7 +93,8 @@ async fn malformed_dropped_5xx_and_timeout_are_transient() {
     let app = spawn_app(small_sim()).await;
     let company = app.companies(0..1).remove(0);
     let c = client(&app.sim.base_url(), DEMO_SECRET, Duration::from_millis(300));
-    let cases: [(fn(&mut Faults), &str); 4] = [
+    type SetFault = fn(&mut Faults);
+    let cases: [(SetFault, &str); 4] = [
         (|f| f.malformed_rate = 1.0, "not the documented JSON"),
         (|f| f.drop_rate = 1.0, "connection dropped"),
         (|f| f.http_5xx_rate = 1.0, "HTTP 503"),

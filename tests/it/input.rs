@@ -112,7 +112,7 @@ async fn xlsx_sheets_and_number_mangled_codes() {
     let rows = ingest(&app, &p, &[]).await; // the first non-empty sheet
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["key"], CODE);
-    assert_eq!(rows[0]["columns"]["Supplier Name "], "福建某某公司");
+    assert_eq!(rows[0]["columns"]["Supplier Name"], "福建某某公司");
     for r in &rows[1..] {
         assert_eq!(r["state"], "invalid", "{r}");
         let m = r["message"].as_str().unwrap();
