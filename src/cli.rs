@@ -305,7 +305,7 @@ pub fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(cli.log_format);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -181,7 +181,7 @@ pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> 
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>qcc-credit report</title>\
-<style>body{{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}}table{{border-collapse:collapse;margin:.5em 0 1.5em}}\
+<style>body{{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;margin:2em;max-width:1100px;color:#222}}table{{border-collapse:collapse;margin:.5em 0 1.5em}}\
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0f0f0}}.num{{text-align:right}}\
 .worse{{color:#b00020;font-weight:bold}}h2{{border-bottom:2px solid #ddd;padding-bottom:4px}}</style></head><body>\
 <h1>Customs credit screening report</h1><p>Input: <code>{}</code> · generated {} · {} keys</p>",

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""qcc-credit benchmarks: CPU per key, rate accuracy, peak memory, ingest throughput.
+
+Usage: python3 bench/bench.py [--quick]
+
+Everything runs on this machine against `qcc-credit simulate` in a separate process, so the
+client's CPU and memory are measured alone (os.wait4 rusage of the client process).
+"""
+import json, os, socket, subprocess, sys, tempfile, time, urllib.request
+
+QUICK = "--quick" in sys.argv
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/qcc-credit")
+GEN = os.path.join(ROOT, "target/release/examples/gen_input")
+ENV = dict(os.environ, QCC_KEY="demo-key", QCC_SECRET_KEY="demo-secret", RUST_LOG="warn")
+ENV.pop("QCC_BASE_URL", None)
+ENV.pop("QCC_ENDPOINT", None)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def measure(args):
+    """Run the binary; return (exit code, wall seconds, cpu seconds, peak RSS MiB)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen([BIN] + args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    err = p.stderr.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 5):
+        print(err, file=sys.stderr)
+    return code, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+class Sim:
+    def __init__(self, *flags):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.p = subprocess.Popen([BIN, "simulate", "--listen", f"127.0.0.1:{self.port}", *flags],
+                                  env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                self.stats()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("simulator did not start")
+
+    def stats(self):
+        with urllib.request.urlopen(self.base + "/__sim/stats") as r:
+            return json.load(r)
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "qcc-credit",
+                    "--example", "gen_input"], cwd=ROOT, check=True)
+    tmp = tempfile.mkdtemp(prefix="qcc-bench-")
+    results = {}
+
+    # 1. Pipeline CPU per key: no latency, no rate limit (qps far above what is reachable).
+    n = 2000 if QUICK else 20000
+    inp = os.path.join(tmp, "known.csv")
+    subprocess.run([GEN, "known", str(n), inp], check=True)
+    sim = Sim("--companies", str(n))
+    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "cpu.sqlite"),
+                                    "--base-url", sim.base, "--qps", "1000000", "--burst", "1000",
+                                    "--concurrency", "32", "--no-progress"])
+    calls = sim.stats()["calls"]
+    sim.stop()
+    results["cpu_per_key_us"] = round(cpu / n * 1e6, 1)
+    print(f"pipeline CPU: {n} keys, {calls} calls, exit {code}: {cpu:.2f} s CPU, {wall:.2f} s wall "
+          f"-> {cpu / n * 1e6:.1f} us CPU per key, {n / wall:.0f} keys/s, peak RSS {rss:.1f} MiB")
+
+    # 2. Rate: --qps 50 against 200 ms latency.
+    n = 300 if QUICK else 1000
+    inp = os.path.join(tmp, "rate.csv")
+    subprocess.run([GEN, "known", str(n), inp], check=True)
+    sim = Sim("--companies", str(n), "--latency-ms", "200")
+    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "rate.sqlite"),
+                                    "--base-url", sim.base, "--qps", "50", "--concurrency", "16",
+                                    "--no-progress"])
+    arr = sorted(sim.stats()["arrivals_ms"])
+    sim.stop()
+    span = (arr[-1] - arr[0]) / 1000
+    achieved = (len(arr) - 1) / span
+    j, peak = 0, 0
+    for i, t in enumerate(arr):
+        while arr[j] <= t - 1000:
+            j += 1
+        peak = max(peak, i - j + 1)
+    results["rate"] = {"achieved": round(achieved, 2), "max_1s_window": peak}
+    print(f"rate: {len(arr)} calls at --qps 50 --burst 1 with 200 ms latency: achieved {achieved:.2f}/s "
+          f"({achieved / 50 * 100:.1f}%), busiest 1-second window {peak} calls (limit 50 + burst 1)")
+
+    # 3. Peak memory and ingest throughput: 1,000,000 rows, UTF-8 and GBK, and a 100,000-row xlsx.
+    rows = 100_000 if QUICK else 1_000_000
+    for kind in ["csv", "gbk"]:
+        inp = os.path.join(tmp, f"big-{kind}.csv")
+        subprocess.run([GEN, kind, str(rows), inp], check=True)
+        code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, f"{kind}.sqlite"),
+                                        "--dry-run", "--no-progress"])
+        results[f"ingest_{kind}"] = {"rows_per_s": round(rows / wall), "peak_rss_mib": round(rss, 1)}
+        print(f"ingest + --dry-run, {rows} rows {kind.upper()} CSV: {wall:.1f} s ({rows / wall:,.0f} rows/s), "
+              f"peak RSS {rss:.1f} MiB, exit {code}")
+    xrows = 10_000 if QUICK else 100_000
+    inp = os.path.join(tmp, "big.xlsx")
+    subprocess.run([GEN, "xlsx", str(xrows), inp], check=True)
+    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "xlsx.sqlite"),
+                                    "--dry-run", "--no-progress"])
+    results["ingest_xlsx"] = {"rows_per_s": round(xrows / wall), "peak_rss_mib": round(rss, 1)}
+    print(f"ingest + --dry-run, {xrows} rows xlsx: {wall:.1f} s ({xrows / wall:,.0f} rows/s), "
+          f"peak RSS {rss:.1f} MiB, exit {code}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
