@@ -110,7 +110,7 @@ def main():
         code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, f"{kind}.sqlite"),
                                         "--dry-run", "--no-progress"])
         results[f"ingest_{kind}"] = {"rows_per_s": round(rows / wall), "peak_rss_mib": round(rss, 1)}
-        print(f"ingest + --dry-run, {rows} rows {kind.upper()} CSV: {wall:.1f} s ({rows / wall:,.0f} rows/s), "
+        print(f"ingest + --dry-run, {rows} rows {'UTF-8' if kind == 'csv' else 'GBK'} CSV: {wall:.1f} s ({rows / wall:,.0f} rows/s), "
               f"peak RSS {rss:.1f} MiB, exit {code}")
     xrows = 10_000 if QUICK else 100_000
     inp = os.path.join(tmp, "big.xlsx")

@@ -179,11 +179,36 @@ pub fn detect_delimiter(first_line: &str) -> u8 {
 }
 
 fn open_delimited(path: &Path, opts: &ReadOptions, text_list: bool) -> Result<Table, InputError> {
-    let p = display(path);
-    let mut file = File::open(path).map_err(|source| InputError::Open {
-        path: p.clone(),
+    let file = File::open(path).map_err(|source| InputError::Open {
+        path: display(path),
         source,
     })?;
+    read_delimited(path, Box::new(file), opts, text_list)
+}
+
+/// Read CSV/TSV (or a text list) from bytes in memory; `name` is used in messages. This is the
+/// same code path as a file, which the fuzz tests drive with arbitrary bytes.
+pub fn parse_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    opts: &ReadOptions,
+    text_list: bool,
+) -> Result<Table, InputError> {
+    read_delimited(
+        Path::new(name),
+        Box::new(std::io::Cursor::new(bytes)),
+        opts,
+        text_list,
+    )
+}
+
+fn read_delimited(
+    path: &Path,
+    mut file: Box<dyn Read>,
+    opts: &ReadOptions,
+    text_list: bool,
+) -> Result<Table, InputError> {
+    let p = display(path);
     let mut sample = vec![0u8; 64 * 1024];
     let mut n = 0;
     while n < sample.len() {
@@ -796,5 +821,81 @@ mod tests {
         assert_eq!(detect_encoding(b"\xFF\xFEa\0b\0"), encoding_rs::UTF_16LE);
         assert!(looks_scientific("3.10115E+14"));
         assert!(!looks_scientific("E14"));
+    }
+}
+
+/// Fuzzing without a nightly toolchain: proptest over arbitrary bytes and strings. The default case
+/// count runs in CI; `PROPTEST_CASES=2000000 cargo test --release --lib fuzz_` runs millions.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn drive(bytes: Vec<u8>, text_list: bool, column: Option<&str>) {
+        let opts = ReadOptions::default();
+        let Ok(table) = parse_bytes("fuzz.csv", bytes, &opts, text_list) else {
+            return;
+        };
+        let Ok(sel) = select_column("fuzz.csv", &table.headers, column) else {
+            return;
+        };
+        let headers = table.headers.clone();
+        for row in table.rows.take(200) {
+            match row {
+                Ok(raw) => {
+                    let r =
+                        to_ingest_row(raw, &headers, &sel, ClassifyOptions::default(), "fuzz.csv");
+                    assert!(
+                        r.classified.invalid.is_some()
+                            || !r.classified.key.is_empty()
+                            || r.error.is_some()
+                    );
+                }
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Bytes shaped like supplier lists: delimiters, quotes, newlines, BOMs, CJK in several
+    /// encodings, full-width digits, and raw noise.
+    fn listish() -> impl Strategy<Value = Vec<u8>> {
+        let atoms = prop_oneof![
+            Just(b",".to_vec()),
+            Just(b";".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            Just(b"\xFF\xFE".to_vec()),
+            Just("统一社会信用代码".as_bytes().to_vec()),
+            Just("供应商名称（必填）".as_bytes().to_vec()),
+            Just(encoding_rs::GBK.encode("上海某某有限公司").0.into_owned()),
+            Just(b"91350100M000100Y43".to_vec()),
+            Just("９１３５０１００".as_bytes().to_vec()),
+            Just(b"3.10115E+14".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ];
+        proptest::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_reader_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512), text in any::<bool>()) {
+            drive(bytes, text, None);
+        }
+
+        #[test]
+        fn fuzz_reader_listish_bytes(bytes in listish(), text in any::<bool>(), col in proptest::option::of("[0-9]{1,2}")) {
+            drive(bytes, text, col.as_deref());
+        }
+
+        #[test]
+        fn fuzz_normalizer_arbitrary_strings(s in any::<String>(), q in any::<bool>()) {
+            let r = classify(&s, ClassifyOptions { query_bad_checksums: q });
+            prop_assert!(r.kind.is_some() || r.invalid.as_deref() == Some("empty"));
+            let _ = header_token(&s);
+            let _ = looks_scientific(&s);
+        }
     }
 }

@@ -505,3 +505,67 @@ fn the_sample_list_matches_the_simulator() {
     }
     assert!(rows >= 180 && known >= 150, "{rows} rows, {known} known");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_122_lowers_the_calls_in_flight_and_the_run_completes() {
+    let mut cfg = small_sim();
+    cfg.faults.concurrency_ceiling = Some(3);
+    cfg.faults.latency = Duration::from_millis(40);
+    let app = spawn_app(cfg).await;
+    let cos = app.companies(0..40);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app.run(&input, &["--concurrency", "8"]).await;
+    assert_exit(&out, 0);
+    let stats = app.stats();
+    assert!(
+        stats.by_status.get("122").copied().unwrap_or(0) > 0,
+        "{stats:?}"
+    );
+    for c in &cos {
+        assert_eq!(stats.billed_for(&c.uscc), pages(c));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_and_a_closed_pipe_are_handled() {
+    let app = spawn_app(small_sim()).await;
+    let cos = app.companies(0..100);
+    let input = app.write(
+        "s.csv",
+        csv_of(
+            &cos.iter()
+                .map(|c| (c.name.clone(), c.uscc.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let out = app
+        .run_command(&input, &["--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 0);
+    let logs = text(&out.stderr);
+    let first = logs.lines().next().unwrap();
+    let v: Value = serde_json::from_str(first).unwrap();
+    assert!(v["fields"]["message"].is_string(), "{first}");
+    assert!(!logs.contains(qcc_credit::simulator::DEMO_SECRET));
+    // `export | head -1`: the pipe closes early, and that is not an error.
+    let db = app.db.to_str().unwrap().to_string();
+    let sh = format!(
+        "{} export --db {db} | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        crate::helpers::BIN
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &sh])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout).trim(), "0", "{}", text(&out.stderr));
+}

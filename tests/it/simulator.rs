@@ -150,3 +150,72 @@ async fn quota_answers_116_until_reset_and_stats_are_served() {
     assert_eq!(stats["billed"], 3);
     assert_eq!(stats["per_key"][&c[2].reg_no]["calls"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulate_command_serves_the_documented_answers() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(crate::helpers::BIN)
+        .args(["simulate", "--listen", "127.0.0.1:0", "--companies", "50"])
+        .env_remove("QCC_KEY")
+        .env_remove("QCC_SECRET_KEY")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines.next_line().await.unwrap().unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let ds = qcc_credit::simulator::Dataset::generate(42, 50);
+    let q = format!("key={DEMO_KEY}&searchKey={}", ds.companies[7].name);
+    assert_eq!(get(&base, &q, now(), DEMO_SECRET).await["Status"], "200");
+    assert_eq!(get(&base, &q, now(), "wrong").await["Status"], "107");
+    assert_eq!(
+        get(&base, &q, now() - 600, DEMO_SECRET).await["Status"],
+        "115"
+    );
+    assert_eq!(
+        get(&base, &format!("key={DEMO_KEY}"), now(), DEMO_SECRET).await["Status"],
+        "202"
+    );
+    child.start_kill().unwrap();
+}
+
+#[tokio::test]
+async fn repeated_queries_get_110_and_in_flight_over_the_ceiling_gets_122() {
+    let mut cfg = small_sim();
+    cfg.faults.repeat_limit = Some(2);
+    cfg.faults.concurrency_ceiling = Some(2);
+    cfg.faults.latency = std::time::Duration::from_millis(200);
+    let app = spawn_app(cfg).await;
+    let base = app.sim.base_url();
+    let c = app.companies(0..1).remove(0);
+    let q = format!("key={DEMO_KEY}&searchKey={}", c.uscc);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(
+            get(&base, &q, now(), DEMO_SECRET).await["Status"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(statuses, ["200", "200", "110"]);
+    let other = app.companies(1..5);
+    let calls = other.iter().map(|c| {
+        let q = format!("key={DEMO_KEY}&searchKey={}", c.uscc);
+        let base = base.clone();
+        async move {
+            get(&base, &q, now(), DEMO_SECRET).await["Status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    });
+    let got = futures_util::future::join_all(calls).await;
+    assert_eq!(got.iter().filter(|s| *s == "122").count(), 2, "{got:?}");
+    assert_eq!(got.iter().filter(|s| *s == "200").count(), 2, "{got:?}");
+}
