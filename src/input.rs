@@ -243,13 +243,12 @@ fn read_delimited(
         .encoding(Some(encoding))
         .bom_override(true)
         .build(std::io::Cursor::new(sample).chain(file));
-    let utf8 = encoding == encoding_rs::UTF_8;
     if text_list {
         let rows = TextRows {
             lines: BufReader::new(reader).lines(),
             line_no: 0,
             path: p,
-            utf8,
+            encoding: encoding.name(),
         };
         return Ok(Table {
             path: path.to_path_buf(),
@@ -309,7 +308,7 @@ fn read_delimited(
             row_no: 0,
             width,
             path: p,
-            utf8,
+            encoding: encoding.name(),
         }),
     })
 }
@@ -320,7 +319,8 @@ struct CsvRows<R: Read> {
     row_no: u64,
     width: usize,
     path: String,
-    utf8: bool,
+    /// The encoding decoded from; a U+FFFD in a cell means its bytes were not valid in it.
+    encoding: &'static str,
 }
 
 impl<R: Read> Iterator for CsvRows<R> {
@@ -353,10 +353,11 @@ impl<R: Read> Iterator for CsvRows<R> {
                         })
                         .collect();
                     let mut error = None;
-                    if self.utf8 && cells.iter().any(|c| c.text().contains('\u{FFFD}')) {
+                    if cells.iter().any(|c| c.text().contains('\u{FFFD}')) {
                         error = Some(format!(
-                            "row {}: bytes that are not valid UTF-8 (decoded as U+FFFD); re-save the file as UTF-8 or pass --encoding",
-                            self.row_no
+                            "row {}: bytes that are not valid {} (decoded as U+FFFD); re-save the \
+                             file as UTF-8 or pass --encoding",
+                            self.row_no, self.encoding
                         ));
                     }
                     if cells.len() != self.width && error.is_none() && self.width > 1 {
@@ -397,7 +398,8 @@ struct TextRows<R: BufRead> {
     lines: std::io::Lines<R>,
     line_no: u64,
     path: String,
-    utf8: bool,
+    /// The encoding decoded from; a U+FFFD in a cell means its bytes were not valid in it.
+    encoding: &'static str,
 }
 
 impl<R: BufRead> Iterator for TextRows<R> {
@@ -421,10 +423,10 @@ impl<R: BufRead> Iterator for TextRows<R> {
             if line.trim().is_empty() {
                 continue;
             }
-            let error = (self.utf8 && line.contains('\u{FFFD}')).then(|| {
+            let error = line.contains('\u{FFFD}').then(|| {
                 format!(
-                    "line {}: bytes that are not valid UTF-8 (decoded as U+FFFD)",
-                    self.line_no
+                    "line {}: bytes that are not valid {} (decoded as U+FFFD)",
+                    self.line_no, self.encoding
                 )
             });
             return Some(Ok(RawRow {

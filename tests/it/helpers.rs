@@ -47,6 +47,17 @@ impl TestApp {
         self.sim.with_dataset(|d| d.companies[range].to_vec())
     }
 
+    /// `s.csv` listing the companies in `range` by name and USCC.
+    pub fn uscc_list(&self, range: std::ops::Range<usize>) -> (Vec<Company>, PathBuf) {
+        let cos = self.companies(range);
+        let rows: Vec<(String, String)> = cos
+            .iter()
+            .map(|c| (c.name.clone(), c.uscc.clone()))
+            .collect();
+        let input = self.write("s.csv", csv_of(&rows));
+        (cos, input)
+    }
+
     pub fn stats(&self) -> Stats {
         self.sim.stats()
     }

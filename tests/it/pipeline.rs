@@ -135,15 +135,7 @@ async fn a_120_storm_slows_the_run_down_and_it_completes() {
     let mut cfg = small_sim();
     cfg.faults.qps_ceiling = Some(15);
     let app = spawn_app(cfg).await;
-    let cos = app.companies(100..160);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (cos, input) = app.uscc_list(100..160);
     let out = app.run(&input, &["--qps", "60", "--burst", "5"]).await;
     assert_exit(&out, 0);
     let stdout = text(&out.stdout);
@@ -179,15 +171,7 @@ async fn a_110_key_is_deferred_and_not_called_again_in_that_run() {
     let deferred = cos_probe.companies[3].uscc.clone();
     cfg.faults.scripted.insert(deferred.clone(), "110".into());
     let app = spawn_app(cfg).await;
-    let cos = app.companies(0..10);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (_, input) = app.uscc_list(0..10);
     let out = app.run(&input, &[]).await;
     assert_exit(&out, 5);
     assert_eq!(app.stats().per_key[&deferred].calls, 1);
@@ -216,15 +200,7 @@ async fn quota_stops_with_3_then_resumes_without_paying_twice() {
     let mut cfg = small_sim();
     cfg.faults.daily_quota = Some(12);
     let app = spawn_app(cfg).await;
-    let cos = app.companies(100..140);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (cos, input) = app.uscc_list(100..140);
     let out = app.run(&input, &[]).await;
     assert_exit(&out, 3);
     assert!(text(&out.stderr).contains("quota"), "{}", text(&out.stderr));
@@ -243,15 +219,7 @@ async fn quota_stops_with_3_then_resumes_without_paying_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_secret_exits_4_after_a_few_calls() {
     let app = spawn_app(small_sim()).await;
-    let cos = app.companies(0..50);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (_, input) = app.uscc_list(0..50);
     let out = app
         .run_command(&input, &[])
         .env("QCC_SECRET_KEY", "definitely-wrong-secret")
@@ -272,15 +240,7 @@ async fn wrong_secret_exits_4_after_a_few_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_calls_and_dry_run_control_cost() {
     let app = spawn_app(small_sim()).await;
-    let cos = app.companies(100..130);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (_, input) = app.uscc_list(100..130);
     let out = app.run(&input, &["--dry-run"]).await;
     assert_exit(&out, 0);
     assert!(
@@ -302,15 +262,7 @@ async fn transient_failures_retry_then_fail_and_the_next_run_finishes() {
     let mut cfg = small_sim();
     cfg.faults.http_5xx_rate = 1.0;
     let app = spawn_app(cfg).await;
-    let cos = app.companies(0..5);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (_, input) = app.uscc_list(0..5);
     let out = app.run(&input, &["--max-attempts", "3"]).await;
     assert_exit(&out, 5);
     assert_eq!(app.stats().calls, 15);
@@ -382,15 +334,7 @@ async fn sigint_exits_130_and_the_run_resumes() {
     let mut cfg = small_sim();
     cfg.faults.latency = Duration::from_millis(30);
     let app = spawn_app(cfg).await;
-    let cos = app.companies(0..120);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (cos, input) = app.uscc_list(0..120);
     let child = app.run_command(&input, &["--qps", "50"]).spawn().unwrap();
     wait_for_calls(&app, 20).await;
     let pid = child.id().unwrap().to_string();
@@ -512,15 +456,7 @@ async fn a_122_lowers_the_calls_in_flight_and_the_run_completes() {
     cfg.faults.concurrency_ceiling = Some(3);
     cfg.faults.latency = Duration::from_millis(40);
     let app = spawn_app(cfg).await;
-    let cos = app.companies(0..40);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (cos, input) = app.uscc_list(0..40);
     let out = app.run(&input, &["--concurrency", "8"]).await;
     assert_exit(&out, 0);
     let stats = app.stats();
@@ -536,15 +472,7 @@ async fn a_122_lowers_the_calls_in_flight_and_the_run_completes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_and_a_closed_pipe_are_handled() {
     let app = spawn_app(small_sim()).await;
-    let cos = app.companies(0..100);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (_, input) = app.uscc_list(0..100);
     let out = app
         .run_command(&input, &["--log-format", "json"])
         .env("RUST_LOG", "info")

@@ -11,15 +11,7 @@ use crate::helpers::{assert_exit, csv_of, small_sim, spawn_app, text};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rescreen_records_exactly_the_changes_and_exits_6() {
     let app = spawn_app(small_sim()).await;
-    let cos = app.companies(100..110);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (cos, input) = app.uscc_list(100..110);
     assert_exit(&app.run(&input, &[]).await, 0);
     // Between the runs: a downgrade, a new punishment, a cancelled registration, a company gone.
     let (a, b, c, d) = (&cos[0].uscc, &cos[2].uscc, &cos[4].uscc, &cos[6].uscc);
@@ -226,15 +218,7 @@ async fn report_numbers_match_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_on_the_same_database_is_refused() {
     let app = spawn_app(small_sim()).await;
-    let cos = app.companies(0..3);
-    let input = app.write(
-        "s.csv",
-        csv_of(
-            &cos.iter()
-                .map(|c| (c.name.clone(), c.uscc.clone()))
-                .collect::<Vec<_>>(),
-        ),
-    );
+    let (_, input) = app.uscc_list(0..3);
     let lock = RunLock::acquire(&app.db).unwrap();
     let out = app.run(&input, &[]).await;
     assert_exit(&out, 1);
