@@ -219,7 +219,7 @@ pub async fn run(
         exit_code: 0,
     };
     if opts.dry_run {
-        summary.keys_by_state = store.counts_by_state(None)?;
+        summary.keys_by_state = store.counts_by_state()?;
         summary.elapsed_secs = started.elapsed().as_secs_f64();
         let kinds = due_by_kind
             .iter()
@@ -333,7 +333,7 @@ pub async fn run(
     writer.finish().context("committing the last answers")?;
 
     // Summary and exit code.
-    summary.keys_by_state = store.counts_by_state(None)?;
+    summary.keys_by_state = store.counts_by_state()?;
     summary.calls = store.calls_in_run(run_id)?;
     let (changes, worse) = store.changes_in_run(run_id)?;
     summary.changes = changes;

@@ -69,8 +69,8 @@ pub fn start(
             );
             match &bar {
                 Some(b) => {
-                    b.set_position(d);
                     b.set_message(msg);
+                    b.set_position(d);
                 }
                 None if enabled => {
                     let secs = started.elapsed().as_secs_f64().max(0.001);

@@ -17,6 +17,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::simulator::SplitMix;
 
+/// A server's `Retry-After` is honoured up to this; beyond it the key is better off `failed` and
+/// retried by the next run than holding a call slot.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
 /// Tuning of the backoff controller.
 #[derive(Debug, Clone, Copy)]
 pub struct BackoffConfig {
@@ -221,7 +225,7 @@ impl Throttle {
         let u = self.dice.lock().unwrap_or_else(|e| e.into_inner()).unit();
         let jittered = window.mul_f64(u);
         match retry_after {
-            Some(r) => jittered.max(r.min(self.cfg.retry_cap.max(Duration::from_secs(1)) * 4)),
+            Some(r) => jittered.max(r.min(MAX_RETRY_AFTER)),
             None => jittered,
         }
     }

@@ -517,21 +517,15 @@ impl Store {
     }
 
     /// Keys by state: of one input file's rows (`Some`) or of the whole database.
-    pub fn counts_by_state(&self, file_id: Option<i64>) -> Result<BTreeMap<String, u64>> {
-        let (sql, filter) = match file_id {
-            Some(id) => (
-                "SELECT state, COUNT(*) FROM keys WHERE id IN
-                   (SELECT key_id FROM input_rows WHERE file_id=?1) GROUP BY state",
-                id,
-            ),
-            None => (
-                "SELECT state, COUNT(*) FROM keys WHERE ?1 = ?1 GROUP BY state",
-                0,
-            ),
-        };
-        let mut stmt = self.conn.prepare(sql).map_err(self.e())?;
+    /// Keys by state, over the whole database (a run processes every due key, whatever file
+    /// brought it in).
+    pub fn counts_by_state(&self) -> Result<BTreeMap<String, u64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM keys GROUP BY state")
+            .map_err(self.e())?;
         let rows = stmt
-            .query_map([filter], |r| {
+            .query_map([], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })
             .map_err(self.e())?;
@@ -596,7 +590,7 @@ impl Store {
             )
             .map_err(self.e())?;
         Ok(StatusCounts {
-            keys_by_state: self.counts_by_state(None)?,
+            keys_by_state: self.counts_by_state()?,
             input_rows: one("SELECT COUNT(*) FROM input_rows")?,
             calls_total: one("SELECT COUNT(*) FROM calls")?,
             calls_last_run: last_run.as_ref().map(|r| r.calls as u64).unwrap_or(0),

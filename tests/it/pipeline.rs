@@ -497,3 +497,30 @@ async fn json_logs_and_a_closed_pipe_are_handled() {
         .unwrap();
     assert_eq!(text(&out.stdout).trim(), "0", "{}", text(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_exit_4_before_any_call() {
+    let app = spawn_app(small_sim()).await;
+    let (_, input) = app.uscc_list(0..3);
+    let out = app
+        .run_command(&input, &[])
+        .env_remove("QCC_SECRET_KEY")
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 4);
+    assert!(
+        text(&out.stderr).contains("QCC_SECRET_KEY is not set"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(app.stats().calls, 0);
+    // --dry-run needs no credentials.
+    let out = app
+        .run_command(&input, &["--dry-run"])
+        .env_remove("QCC_KEY")
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 0);
+}

@@ -189,7 +189,7 @@ async fn report_numbers_match_the_database() {
     assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
     assert!(page.contains("<svg"));
     let store = Store::open(&app.db).unwrap();
-    let counts = store.counts_by_state(None).unwrap();
+    let counts = store.counts_by_state().unwrap();
     for (st, n) in &counts {
         assert!(
             page.contains(&format!("id=\"state-{st}\">{n}<")),
