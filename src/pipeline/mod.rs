@@ -388,8 +388,13 @@ async fn process_key(ctx: &Ctx, item: WorkItem) {
     let mut attempts = 0u32;
     let mut slowdowns = 0u32;
     let stop = &ctx.stopper.token;
+    let never = CancellationToken::new();
     loop {
-        if !ctx.throttle.ready(stop).await || !ctx.reserve_call() {
+        // A key whose first pages are paid for finishes its paging on Ctrl-C (in-flight work),
+        // rather than paying for those pages again on resume; quota and fatal stops do not.
+        let finishing = pager.page() > 1 && ctx.stopper.reason() == Some(StopReason::Interrupted);
+        let gate = if finishing { &never } else { stop };
+        if !ctx.throttle.ready(gate).await || !ctx.reserve_call() {
             return;
         }
         let call = ctx.client.fetch_page(&item.key, pager.page()).await;

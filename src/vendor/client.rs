@@ -188,6 +188,11 @@ impl VendorClient {
             .append_pair("searchKey", search_key)
             .append_pair("pageIndex", &page.to_string())
             .append_pair("pageSize", &PAGE_SIZE.to_string());
+        // Form encoding writes a space as `+`; the vendor document asks for percent-encoding, so
+        // spell it `%20` (a literal `+` is already `%2B`).
+        if let Some(q) = u.query().map(|q| q.replace('+', "%20")) {
+            u.set_query(Some(&q));
+        }
         u
     }
 

@@ -84,8 +84,20 @@ async fn pages_over_three_pages() {
     );
     assert_eq!(outcome, Ok(Outcome::Found(big.records.clone())));
     assert_eq!(app.stats().billed_for(&big.name), 3);
-    // Every request asked for the largest page the vendor allows.
+    // Every request asked for the largest page the vendor allows, with searchKey percent-encoded.
     assert!(c.request_url(&big.name, 2).as_str().contains("pageSize=20"));
+    let u = c.request_url("Acme Trading+Co 上海", 1);
+    assert!(
+        u.as_str()
+            .contains("searchKey=Acme%20Trading%2BCo%20%E4%B8%8A%E6%B5%B7"),
+        "{u}"
+    );
+    let r = c.fetch_page("Acme Trading+Co 上海", 1).await;
+    assert_eq!(r.outcome.class, Class::NotFound);
+    assert!(
+        app.stats().per_key.contains_key("Acme Trading+Co 上海"),
+        "the simulator decoded the key"
+    );
 }
 
 #[tokio::test]
