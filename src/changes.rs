@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::credit::Rank;
+use crate::credit::{Rank, worst_level};
 
 /// What one screening said about a company, reduced to what changes are judged on.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,20 +84,10 @@ pub fn diff(prev: &Snapshot, new: &Snapshot) -> Vec<Change> {
         }),
         (false, false) => {}
         (true, true) => {
-            let before = crate::credit::worst(prev.levels.iter().map(String::as_str));
-            let after = crate::credit::worst(new.levels.iter().map(String::as_str));
-            let text = |levels: &[String], rank: Rank| {
-                levels
-                    .iter()
-                    .find(|l| Rank::of(l) == rank)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let detail = format!(
-                "credit level {} -> {}",
-                text(&prev.levels, before),
-                text(&new.levels, after)
-            );
+            let before_text = worst_level(prev.levels.iter().map(String::as_str));
+            let after_text = worst_level(new.levels.iter().map(String::as_str));
+            let (before, after) = (Rank::of(before_text), Rank::of(after_text));
+            let detail = format!("credit level {before_text} -> {after_text}");
             if after.is_worse_than(before) {
                 out.push(Change {
                     kind: ChangeKind::LevelWorse,

@@ -342,7 +342,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if !args.dry_run {
                 print_summary(&summary);
             }
-            Ok(code_of(summary.exit_code))
+            Ok(summary.exit_code)
         }
         Command::Status { db, json } => {
             let store = Store::open_existing(&db)?;
@@ -388,23 +388,6 @@ fn normalize_since(s: &str) -> anyhow::Result<String> {
         Ok(t) => Ok(crate::store::ts(t.with_timezone(&chrono::Utc))),
         Err(_) => anyhow::bail!("--since {s:?}: expected YYYY-MM-DD or an RFC 3339 instant"),
     }
-}
-
-fn code_of(code: u8) -> ExitCode {
-    use ExitCode::*;
-    [
-        Ok,
-        Error,
-        Usage,
-        Quota,
-        Fatal,
-        Incomplete,
-        Worse,
-        Interrupted,
-    ]
-    .into_iter()
-    .find(|c| c.code() == code)
-    .unwrap_or(Error)
 }
 
 /// The arguments as given; credentials are never arguments, so nothing needs hiding but URLs.
@@ -476,19 +459,18 @@ fn watch_signals(stopper: Stopper) {
     });
 }
 
+/// `pending 0 · found 12 · ...`: every state in DESIGN.md order, zeros included.
+fn state_line(counts: &std::collections::BTreeMap<String, u64>) -> String {
+    crate::store::state::ALL
+        .iter()
+        .map(|k| format!("{k} {}", counts.get(*k).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// The end-of-run summary, on stdout.
 pub fn print_summary(s: &Summary) {
-    let states = crate::store::state::ALL
-        .iter()
-        .map(|k| {
-            format!(
-                "{} {}",
-                k.replace('_', " "),
-                s.keys_by_state.get(*k).copied().unwrap_or(0)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let states = state_line(&s.keys_by_state);
     println!(
         "qcc-credit run #{}: {} rows read ({} new keys, {} invalid rows), {} keys were due",
         s.run_id.unwrap_or(0),
@@ -514,7 +496,7 @@ pub fn print_summary(s: &Summary) {
         "  changes since the previous screening: {} ({} worse)",
         s.changes, s.worse_changes
     );
-    let what = match code_of(s.exit_code) {
+    let what = match s.exit_code {
         ExitCode::Ok => "every key reached a final state",
         ExitCode::Incomplete => {
             "some keys are deferred or failed: run the same command again later"
@@ -529,7 +511,7 @@ pub fn print_summary(s: &Summary) {
         ExitCode::Worse => "something got worse (--fail-on-change worse): see `qcc-credit changes`",
         _ => "stopped on an error",
     };
-    println!("  exit {}: {what}", s.exit_code);
+    println!("  exit {}: {what}", s.exit_code.code());
 }
 
 fn print_status(db: &Path, store: &Store, st: &crate::store::StatusCounts) -> anyhow::Result<()> {
@@ -540,11 +522,7 @@ fn print_status(db: &Path, store: &Store, st: &crate::store::StatusCounts) -> an
             f.path, f.key_column, st.input_rows
         );
     }
-    let states = crate::store::state::ALL
-        .iter()
-        .map(|k| format!("{k} {}", st.keys_by_state.get(*k).copied().unwrap_or(0)))
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let states = state_line(&st.keys_by_state);
     println!("keys: {states}");
     println!(
         "calls: {} in all, {} in the last run, {} runs",
@@ -744,5 +722,5 @@ async fn demo(db: PathBuf, input: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         simulator::DEMO_SECRET,
         input.display()
     );
-    Ok(code_of(summary.exit_code))
+    Ok(summary.exit_code)
 }

@@ -69,13 +69,15 @@ impl Rank {
     }
 }
 
+/// The text of the worst-rated level among several (rated ones win over unrated; the first of
+/// equals), or `""` when there are none.
+pub fn worst_level<'a>(levels: impl IntoIterator<Item = &'a str>) -> &'a str {
+    levels.into_iter().min_by_key(|l| Rank::of(l)).unwrap_or("")
+}
+
 /// The worst rank among several levels (rated ones win over `Unrated`).
 pub fn worst<'a>(levels: impl IntoIterator<Item = &'a str>) -> Rank {
-    levels
-        .into_iter()
-        .map(Rank::of)
-        .min()
-        .unwrap_or(Rank::Unrated)
+    Rank::of(worst_level(levels))
 }
 
 #[cfg(test)]
@@ -101,5 +103,6 @@ mod tests {
         assert!(!Rank::Unrated.is_worse_than(Rank::Routine));
         assert_eq!(worst(["A", "失信企业", ""]), Rank::Dishonest);
         assert_eq!(worst(["", ""]), Rank::Unrated);
+        assert_eq!(worst_level(["A", "", "失信企业", "D"]), "失信企业");
     }
 }

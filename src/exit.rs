@@ -27,6 +27,13 @@ impl ExitCode {
     }
 }
 
+/// Serialized as the number cron sees.
+impl serde::Serialize for ExitCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.code())
+    }
+}
+
 impl From<ExitCode> for std::process::ExitCode {
     fn from(c: ExitCode) -> Self {
         std::process::ExitCode::from(c.code())

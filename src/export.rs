@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::credit::Rank;
-use crate::store::{ExportError, ExportRow, Store};
+use crate::store::{ExportError, ExportRow, InputFile, Store};
 use crate::vendor::model::{field, punishments};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -158,45 +158,17 @@ fn header_row(headers: &[String]) -> Vec<String> {
     h
 }
 
-/// Export the rows of the latest input file.
+/// Export the rows of the latest input file. A closed pipe (`export | head`) is not an error.
 pub fn export(store: &Store, format: Format, out: Option<&Path>) -> Result<(), Error> {
     let file = store.latest_file()?.ok_or(Error::NoInput)?;
-    let (file_id, headers, key_column) = (file.id, file.headers, file.key_column);
-    if format == Format::Xlsx {
-        let out = out.ok_or(Error::XlsxNeedsOut)?;
-        return export_xlsx(store, file_id, &headers, &key_column, out);
-    }
-    let sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
-        })?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = std::io::BufWriter::new(sink);
     let result = match format {
-        Format::Jsonl => store.for_each_export_row(file_id, |row| {
-            let v = jsonl_value(store, &row).map_err(std::io::Error::other)?;
-            serde_json::to_writer(&mut w, &v)?;
-            w.write_all(b"\n")
-        }),
-        Format::Csv => {
-            let mut csv = csv::Writer::from_writer(&mut w);
-            csv.write_record(header_row(&headers))
-                .map_err(std::io::Error::other)?;
-            let r = store.for_each_export_row(file_id, |row| {
-                let cells =
-                    flat_row(store, &row, &headers, &key_column).map_err(std::io::Error::other)?;
-                csv.write_record(&cells).map_err(csv_io)
-            });
-            csv.flush()?;
-            r
+        Format::Xlsx => {
+            let out = out.ok_or(Error::XlsxNeedsOut)?;
+            return export_xlsx(store, file.id, &file.headers, &file.key_column, out);
         }
-        Format::Xlsx => Ok(()),
+        Format::Jsonl | Format::Csv => write_stream(store, &file, format == Format::Csv, out),
     };
-    match result
-        .map_err(Error::from)
-        .and_then(|_| w.flush().map_err(Error::from))
-    {
+    match result {
         Err(Error::Io(e)) | Err(Error::Export(ExportError::Io(e)))
             if e.kind() == std::io::ErrorKind::BrokenPipe =>
         {
@@ -204,6 +176,41 @@ pub fn export(store: &Store, format: Format, out: Option<&Path>) -> Result<(), E
         }
         other => other,
     }
+}
+
+/// JSONL or CSV to `out` or standard output.
+fn write_stream(
+    store: &Store,
+    file: &InputFile,
+    csv: bool,
+    out: Option<&Path>,
+) -> Result<(), Error> {
+    let sink: Box<dyn Write> = match out {
+        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
+        })?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = std::io::BufWriter::new(sink);
+    if csv {
+        let mut csv = csv::Writer::from_writer(&mut w);
+        csv.write_record(header_row(&file.headers))
+            .map_err(csv_io)?;
+        store.for_each_export_row(file.id, |row| {
+            let cells = flat_row(store, &row, &file.headers, &file.key_column)
+                .map_err(std::io::Error::other)?;
+            csv.write_record(&cells).map_err(csv_io)
+        })?;
+        csv.flush()?;
+    } else {
+        store.for_each_export_row(file.id, |row| {
+            let v = jsonl_value(store, &row).map_err(std::io::Error::other)?;
+            serde_json::to_writer(&mut w, &v)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 fn csv_io(e: csv::Error) -> std::io::Error {

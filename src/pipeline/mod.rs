@@ -85,7 +85,7 @@ pub struct Summary {
     pub worse_changes: u64,
     pub slowdowns: u64,
     pub stop: Option<String>,
-    pub exit_code: u8,
+    pub exit_code: ExitCode,
 }
 
 /// Sets the stop reason once (the first reason wins, except that a fatal one overrides) and
@@ -216,7 +216,7 @@ pub async fn run(
         worse_changes: 0,
         slowdowns: 0,
         stop: None,
-        exit_code: 0,
+        exit_code: ExitCode::Ok,
     };
     if opts.dry_run {
         summary.keys_by_state = store.counts_by_state()?;
@@ -248,7 +248,7 @@ pub async fn run(
         None => {
             let msg = Credentials::from_env().err().unwrap_or_default();
             eprintln!("qcc-credit: {msg}");
-            summary.exit_code = ExitCode::Fatal.code();
+            summary.exit_code = ExitCode::Fatal;
             summary.stop = Some("credentials missing".into());
             return Ok(summary);
         }
@@ -373,7 +373,7 @@ pub async fn run(
     };
     summary.stop = reason.map(|r| format!("{r:?}"));
     summary.slowdowns = slowdowns;
-    summary.exit_code = exit.code();
+    summary.exit_code = exit;
     store.finish_run(
         run_id,
         exit.code() as i64,

@@ -20,6 +20,13 @@ use crate::normalize::{Classified, KeyKind};
 use crate::vendor::model::{field, punishments};
 use crate::vendor::{CallRecord, Outcome};
 
+/// The keys a run calls (DESIGN.md, "Key states"), with `?1` = now and `?2` = the refresh cutoff
+/// (NULL without `--refresh-older-than`). Keys judged invalid locally are never refreshed.
+const DUE: &str = "(state IN ('pending', 'failed')
+    OR (state = 'deferred' AND (not_before IS NULL OR not_before <= ?1))
+    OR (?2 IS NOT NULL AND local = 0 AND state IN ('found', 'not_found', 'unsupported')
+        AND checked_at < ?2))";
+
 /// Migrations in order; version N is the N-th entry.
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
 
@@ -290,9 +297,12 @@ impl Store {
         Store::open(path)
     }
 
-    fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    /// Wraps a rusqlite error with the database path. Owns its copy of the path, so it can be
+    /// used while `self.conn` is borrowed mutably by a transaction.
+    fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + 'static {
+        let path = self.path.clone();
         move |source| StoreError::Sqlite {
-            path: self.path.clone(),
+            path: path.clone(),
             source,
         }
     }
@@ -310,11 +320,7 @@ impl Store {
                 known,
             });
         }
-        let path = self.path.clone();
-        let e = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let e = self.e();
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(&e)?;
             tx.execute_batch(sql).map_err(&e)?;
@@ -339,11 +345,7 @@ impl Store {
         rows: impl Iterator<Item = IngestRow>,
     ) -> Result<IngestSummary> {
         let now = ts(Utc::now());
-        let path_s = self.path.clone();
-        let e = move |source| StoreError::Sqlite {
-            path: path_s.clone(),
-            source,
-        };
+        let e = self.e();
         let headers = serde_json::to_string(&meta.headers).unwrap_or_default();
         self.conn
             .execute(
@@ -450,17 +452,12 @@ impl Store {
     pub fn due_keys(&self, after: i64, limit: usize, f: &DueFilter) -> Result<Vec<WorkItem>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT id, key, kind FROM keys WHERE id > ?1 AND (
-                   state IN ('pending', 'failed')
-                   OR (state = 'deferred' AND (not_before IS NULL OR not_before <= ?2))
-                   OR (?3 IS NOT NULL AND local = 0 AND state IN ('found', 'not_found', 'unsupported')
-                       AND checked_at < ?3))
-                 ORDER BY id LIMIT ?4",
-            )
+            .prepare_cached(&format!(
+                "SELECT id, key, kind FROM keys WHERE id > ?3 AND {DUE} ORDER BY id LIMIT ?4"
+            ))
             .map_err(self.e())?;
         let rows = stmt
-            .query_map(params![after, f.now, f.refresh_before, limit as i64], |r| {
+            .query_map(params![f.now, f.refresh_before, after, limit as i64], |r| {
                 let kind: String = r.get(2)?;
                 Ok(WorkItem {
                     key_id: r.get(0)?,
@@ -477,14 +474,9 @@ impl Store {
     pub fn count_due(&self, f: &DueFilter) -> Result<BTreeMap<String, u64>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT kind, COUNT(*) FROM keys WHERE (
-                   state IN ('pending', 'failed')
-                   OR (state = 'deferred' AND (not_before IS NULL OR not_before <= ?1))
-                   OR (?2 IS NOT NULL AND local = 0 AND state IN ('found', 'not_found', 'unsupported')
-                       AND checked_at < ?2))
-                 GROUP BY kind",
-            )
+            .prepare(&format!(
+                "SELECT kind, COUNT(*) FROM keys WHERE {DUE} GROUP BY kind"
+            ))
             .map_err(self.e())?;
         let rows = stmt
             .query_map(params![f.now, f.refresh_before], |r| {
@@ -700,22 +692,15 @@ impl Store {
                 ))
             })
             .map_err(self.e())?;
-        let mut n = 0;
+        let mut levels = Vec::new();
         let mut pun = 0;
-        let mut worst: Option<String> = None;
         for row in rows {
             let (level, p) = row.map_err(self.e())?;
-            n += 1;
             pun += p as u64;
-            let rank = crate::credit::Rank::of(&level);
-            if worst
-                .as_deref()
-                .is_none_or(|w| rank < crate::credit::Rank::of(w))
-            {
-                worst = Some(level);
-            }
+            levels.push(level);
         }
-        Ok((n, worst.unwrap_or_default(), pun))
+        let worst = crate::credit::worst_level(levels.iter().map(String::as_str)).to_string();
+        Ok((levels.len() as u64, worst, pun))
     }
 
     /// Stored changes, oldest first, optionally since an instant.
@@ -747,11 +732,7 @@ impl Store {
 
     /// Apply a batch of writes in one transaction: a kill leaves all of it or none of it.
     pub fn apply(&mut self, run_id: Option<i64>, ops: &[WriteOp]) -> Result<ApplyStats> {
-        let path = self.path.clone();
-        let e = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let e = self.e();
         let tx = self.conn.transaction().map_err(&e)?;
         let mut stats = ApplyStats::default();
         for op in ops {

@@ -147,6 +147,12 @@ pub fn assert_exit(out: &Output, code: i32) {
     );
 }
 
+/// `needle` occurs in `haystack`; the failure shows the whole haystack.
+#[track_caller]
+pub fn assert_contains(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
+}
+
 /// Pages the vendor needs for a company (20 records a page).
 pub fn pages(c: &Company) -> u64 {
     (c.records.len() as u64).div_ceil(20).max(1)

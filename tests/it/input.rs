@@ -6,7 +6,7 @@ use std::path::Path;
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_exit, small_sim, spawn_app, text};
+use crate::helpers::{TestApp, assert_contains, assert_exit, small_sim, spawn_app, text};
 
 async fn ingest(app: &TestApp, input: &Path, extra: &[&str]) -> Vec<Value> {
     let out = app.run(input, &[&["--dry-run"], extra].concat()).await;
@@ -54,7 +54,7 @@ async fn csv_encodings_and_delimiters() {
     let p = app.path("gbk.csv");
     let out = app.run(&p, &["--dry-run", "--encoding", "klingon"]).await;
     assert_exit(&out, 1);
-    assert!(text(&out.stderr).contains("unknown encoding"));
+    assert_contains(&text(&out.stderr), "unknown encoding");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,11 +128,7 @@ async fn xlsx_sheets_and_number_mangled_codes() {
     assert_eq!(rows[0]["key"], "第二页公司");
     let out = app.run(&p, &["--dry-run", "--sheet", "nope"]).await;
     assert_exit(&out, 1);
-    assert!(
-        text(&out.stderr).contains("说明, 供应商, 其他"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_contains(&text(&out.stderr), "说明, 供应商, 其他");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

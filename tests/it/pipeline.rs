@@ -6,7 +6,9 @@ use std::time::Duration;
 use qcc_credit::normalize::{ClassifyOptions, classify};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_exit, csv_of, pages, small_sim, spawn_app, text};
+use crate::helpers::{
+    TestApp, assert_contains, assert_exit, csv_of, pages, small_sim, spawn_app, text,
+};
 
 /// A list of `n` known companies (by code, name or reg_no), duplicates typed differently,
 /// unknown names, a bad check digit and an empty row. Returns the CSV and the company list.
@@ -188,11 +190,7 @@ async fn a_110_key_is_deferred_and_not_called_again_in_that_run() {
         .output()
         .await
         .unwrap();
-    assert!(
-        text(&status.stdout).contains("deferred: 1 keys wait"),
-        "{}",
-        text(&status.stdout)
-    );
+    assert_contains(&text(&status.stdout), "deferred: 1 keys wait");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,7 +201,7 @@ async fn quota_stops_with_3_then_resumes_without_paying_twice() {
     let (cos, input) = app.uscc_list(100..140);
     let out = app.run(&input, &[]).await;
     assert_exit(&out, 3);
-    assert!(text(&out.stderr).contains("quota"), "{}", text(&out.stderr));
+    assert_contains(&text(&out.stderr), "quota");
     assert_eq!(app.stats().billed, 12);
     // A new day: the quota is there again.
     app.sim.set_faults(|f| f.daily_quota = Some(1000));
@@ -243,11 +241,7 @@ async fn max_calls_and_dry_run_control_cost() {
     let (_, input) = app.uscc_list(100..130);
     let out = app.run(&input, &["--dry-run"]).await;
     assert_exit(&out, 0);
-    assert!(
-        text(&out.stdout).contains("for 30 keys (uscc 30)"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_contains(&text(&out.stdout), "for 30 keys (uscc 30)");
     assert_eq!(app.stats().calls, 0);
     let out = app.run(&input, &["--max-calls", "7"]).await;
     assert_exit(&out, 3);
@@ -376,20 +370,12 @@ async fn bad_input_gets_a_clear_error_or_invalid_rows() {
     let missing = app.path("nope.csv");
     let out = app.run(&missing, &[]).await;
     assert_exit(&out, 1);
-    assert!(
-        text(&out.stderr).contains("nope.csv"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_contains(&text(&out.stderr), "nope.csv");
 
     let empty = app.write("empty.csv", "");
     let out = app.run(&empty, &[]).await;
     assert_exit(&out, 1);
-    assert!(
-        text(&out.stderr).contains("empty.csv: the file is empty"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_contains(&text(&out.stderr), "empty.csv: the file is empty");
 
     let nocol = app.write("nocol.csv", "编号,金额\n1,2\n");
     let out = app.run(&nocol, &[]).await;
@@ -509,11 +495,7 @@ async fn missing_credentials_exit_4_before_any_call() {
         .await
         .unwrap();
     assert_exit(&out, 4);
-    assert!(
-        text(&out.stderr).contains("QCC_SECRET_KEY is not set"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_contains(&text(&out.stderr), "QCC_SECRET_KEY is not set");
     assert_eq!(app.stats().calls, 0);
     // --dry-run needs no credentials.
     let out = app

@@ -6,7 +6,7 @@ use std::time::Duration;
 use qcc_credit::store::{RunLock, Store};
 use serde_json::json;
 
-use crate::helpers::{assert_exit, csv_of, small_sim, spawn_app, text};
+use crate::helpers::{assert_contains, assert_exit, csv_of, small_sim, spawn_app, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rescreen_records_exactly_the_changes_and_exits_6() {
@@ -35,11 +35,7 @@ async fn rescreen_records_exactly_the_changes_and_exits_6() {
     let out = app
         .run(&input, &["--dry-run", "--refresh-older-than", "1h"])
         .await;
-    assert!(
-        text(&out.stdout).contains("for 0 keys"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_contains(&text(&out.stdout), "for 0 keys");
     let before = app.stats().billed;
     let out = app
         .run(
@@ -49,10 +45,9 @@ async fn rescreen_records_exactly_the_changes_and_exits_6() {
         .await;
     assert_exit(&out, 6);
     assert_eq!(app.stats().billed, before + 10);
-    assert!(
-        text(&out.stdout).contains("changes since the previous screening: 4 (4 worse)"),
-        "{}",
-        text(&out.stdout)
+    assert_contains(
+        &text(&out.stdout),
+        "changes since the previous screening: 4 (4 worse)",
     );
     let ch = app
         .command(&[
@@ -113,7 +108,7 @@ async fn rescreen_records_exactly_the_changes_and_exits_6() {
         .output()
         .await
         .unwrap();
-    assert!(text(&out.stdout).contains("WORSE"), "{}", text(&out.stdout));
+    assert_contains(&text(&out.stdout), "WORSE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,11 +130,7 @@ async fn refresh_window_selects_exactly_the_stale_keys() {
     let out = app
         .run(&input, &["--dry-run", "--refresh-older-than", "2s"])
         .await;
-    assert!(
-        text(&out.stdout).contains("for 4 keys"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_contains(&text(&out.stdout), "for 4 keys");
     let before = app.stats();
     assert_exit(&app.run(&input, &["--refresh-older-than", "2s"]).await, 0);
     let after = app.stats();
@@ -222,11 +213,7 @@ async fn a_second_run_on_the_same_database_is_refused() {
     let lock = RunLock::acquire(&app.db).unwrap();
     let out = app.run(&input, &[]).await;
     assert_exit(&out, 1);
-    assert!(
-        text(&out.stderr).contains("in use by another qcc-credit run"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_contains(&text(&out.stderr), "in use by another qcc-credit run");
     assert_eq!(app.stats().calls, 0);
     drop(lock);
     assert_exit(&app.run(&input, &[]).await, 0);
