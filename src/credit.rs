@@ -75,11 +75,6 @@ pub fn worst_level<'a>(levels: impl IntoIterator<Item = &'a str>) -> &'a str {
     levels.into_iter().min_by_key(|l| Rank::of(l)).unwrap_or("")
 }
 
-/// The worst rank among several levels (rated ones win over `Unrated`).
-pub fn worst<'a>(levels: impl IntoIterator<Item = &'a str>) -> Rank {
-    Rank::of(worst_level(levels))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,8 +96,11 @@ mod tests {
         assert_eq!(Rank::of("某种新等级"), Rank::Unrated);
         assert!(Rank::Dishonest.is_worse_than(Rank::Routine));
         assert!(!Rank::Unrated.is_worse_than(Rank::Routine));
-        assert_eq!(worst(["A", "失信企业", ""]), Rank::Dishonest);
-        assert_eq!(worst(["", ""]), Rank::Unrated);
+        assert_eq!(
+            Rank::of(worst_level(["A", "失信企业", ""])),
+            Rank::Dishonest
+        );
+        assert_eq!(Rank::of(worst_level(["", ""])), Rank::Unrated);
         assert_eq!(worst_level(["A", "", "失信企业", "D"]), "失信企业");
     }
 }

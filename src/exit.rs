@@ -1,4 +1,4 @@
-//! Exit codes: cron jobs branch on them, so they live in one place (DESIGN.md, "Exit codes").
+//! Exit codes: cron jobs branch on them, so they live in one place (`docs/design.md`, "Exit codes").
 
 /// Process exit codes of `qcc-credit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,29 @@ pub enum ExitCode {
 impl ExitCode {
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// What the code tells the person reading the run summary.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Ok => "every key reached a final state",
+            ExitCode::Incomplete => {
+                "some keys are deferred or failed: run the same command again later"
+            }
+            ExitCode::Quota => {
+                "stopped on quota or billing: run the same command again to continue"
+            }
+            ExitCode::Fatal => {
+                "credentials or permission rejected: fix the configuration, then run again"
+            }
+            ExitCode::Interrupted => {
+                "interrupted: everything answered is saved; run the same command to resume"
+            }
+            ExitCode::Worse => {
+                "something got worse (--fail-on-change worse): see `qcc-credit changes`"
+            }
+            ExitCode::Error | ExitCode::Usage => "stopped on an error",
+        }
     }
 }
 

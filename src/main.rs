@@ -1,9 +1,33 @@
-//! The `qcc-credit` binary: parse, run, exit with the code cron jobs branch on.
+//! The `qcc-credit` binary: parse, run, print the error chain, exit with the code cron jobs
+//! branch on.
 
-// glibc malloc showed up as a fifth of the pipeline's CPU (perf): mimalloc halves that.
+use clap::Parser;
+use qcc_credit::cli::Cli;
+use qcc_credit::exit::ExitCode;
+
+// glibc malloc showed up as a fifth of the screening's CPU (perf): mimalloc halves that.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    qcc_credit::cli::main()
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Ok
+            };
+            return code.into();
+        }
+    };
+    qcc_credit::telemetry::init(cli.log_format);
+    match qcc_credit::commands::run(cli) {
+        Ok(code) => code.into(),
+        Err(e) => {
+            eprintln!("qcc-credit: error: {e:#}");
+            ExitCode::Error.into()
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Search keys: normalization and classification (DESIGN.md, "Search keys").
+//! Search keys: normalization and classification (docs/design.md, "Search keys").
 //!
 //! One normalized key is one company and at most one billed answer per screening, so everything
 //! that would make two spellings of one code look different (full-width digits, stray spaces,

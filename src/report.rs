@@ -1,79 +1,14 @@
-//! `changes` and `report`: what the analyst reads.
-//!
-//! The report is one self-contained HTML page (no network, no script): totals by state, suppliers
+//! The HTML report: one self-contained page (no network, no script): totals by state, suppliers
 //! by credit level (inline SVG bar chart), punished suppliers with their decisions, invalid codes
 //! to fix in the supplier master, the changes found by the latest run, and the cost in calls.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::Path;
 
-use crate::cli::ChangesFormat;
 use crate::credit::Rank;
-use crate::store::{ChangeRow, DueFilter, Store, state};
-
-/// Print stored changes in the chosen format.
-pub fn print_changes(
-    store: &Store,
-    since: Option<&str>,
-    format: ChangesFormat,
-) -> anyhow::Result<()> {
-    let changes = store.changes(since)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let r: std::io::Result<()> = (|| {
-        match format {
-            ChangesFormat::Text => {
-                if changes.is_empty() {
-                    writeln!(
-                        out,
-                        "no changes recorded{}",
-                        since.map(|s| format!(" since {s}")).unwrap_or_default()
-                    )?;
-                }
-                for c in &changes {
-                    writeln!(
-                        out,
-                        "{}  run #{}  {:6}  {:16} {}  {}",
-                        c.detected_at,
-                        c.run_id.unwrap_or(0),
-                        if c.worse { "WORSE" } else { "" },
-                        c.kind,
-                        c.key,
-                        c.detail
-                    )?;
-                }
-            }
-            ChangesFormat::Jsonl => {
-                for c in &changes {
-                    serde_json::to_writer(&mut out, c)?;
-                    writeln!(out)?;
-                }
-            }
-            ChangesFormat::Csv => {
-                let mut w = csv::Writer::from_writer(&mut out);
-                w.write_record(["detected_at", "run_id", "key", "kind", "worse", "detail"])?;
-                for c in &changes {
-                    w.write_record([
-                        c.detected_at.clone(),
-                        c.run_id.map(|r| r.to_string()).unwrap_or_default(),
-                        c.key.clone(),
-                        c.kind.clone(),
-                        c.worse.to_string(),
-                        c.detail.clone(),
-                    ])?;
-                }
-                w.flush()?;
-            }
-        }
-        out.flush()
-    })();
-    match r {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
-}
+use crate::key_state::KeyState;
+use crate::store::{ChangeRow, DueFilter, PunishedRow, RunCost, Store};
 
 fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -129,20 +64,29 @@ pub struct ReportFigures {
     pub billed_total: i64,
 }
 
-/// Write the HTML report; returns the figures it shows.
-pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> {
+/// Everything the page shows, read once.
+struct Data {
+    path: String,
+    keys: usize,
+    by_rank: BTreeMap<Rank, u64>,
+    punished: Vec<PunishedRow>,
+    invalid: Vec<(u64, String, String)>,
+    costs: Vec<RunCost>,
+    latest_run: Option<i64>,
+    changes: Vec<ChangeRow>,
+    due_next: u64,
+}
+
+fn read(store: &Store) -> anyhow::Result<(Data, ReportFigures)> {
     let file = store.latest_file()?.ok_or_else(|| {
         anyhow::anyhow!("the database has no input file yet: run `qcc-credit run` first")
     })?;
-    let (file_id, path) = (file.id, file.path);
-    let keys = store.file_keys(file_id)?;
+    let keys = store.file_keys(file.id)?;
     let mut fig = ReportFigures::default();
-    for (_, st, _) in &keys {
-        *fig.keys_by_state.entry(st.clone()).or_default() += 1;
-    }
     let mut by_rank: BTreeMap<Rank, u64> = BTreeMap::new();
     for (_, st, sid) in &keys {
-        if st == state::FOUND
+        *fig.keys_by_state.entry(st.to_string()).or_default() += 1;
+        if *st == KeyState::Found
             && let Some(sid) = sid
         {
             let (_, worst, _) = store.screening_summary(*sid)?;
@@ -153,14 +97,14 @@ pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> 
         .iter()
         .map(|(r, n)| (r.label().to_string(), *n))
         .collect();
-    let punished = store.punished(file_id)?;
+    let punished = store.punished(file.id)?;
     fig.punishments = punished.len();
     fig.punished_suppliers = punished
         .iter()
         .map(|p| &p.key)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let invalid = store.invalid_rows(file_id)?;
+    let invalid = store.invalid_rows(file.id)?;
     fig.invalid_rows = invalid.len();
     let costs = store.run_costs()?;
     fig.calls_total = costs.iter().map(|c| c.calls).sum();
@@ -176,7 +120,23 @@ pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> 
         now: crate::store::ts(chrono::Utc::now()),
         refresh_before: None,
     })?;
+    let data = Data {
+        path: file.path,
+        keys: keys.len(),
+        by_rank,
+        punished,
+        invalid,
+        costs,
+        latest_run,
+        changes,
+        due_next: status.due_now.values().sum(),
+    };
+    Ok((data, fig))
+}
 
+/// Write the HTML report; returns the figures it shows.
+pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> {
+    let (d, fig) = read(store)?;
     let mut h = String::new();
     let _ = write!(
         h,
@@ -185,19 +145,34 @@ pub fn write_report(store: &Store, out: &Path) -> anyhow::Result<ReportFigures> 
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0f0f0}}.num{{text-align:right}}\
 .worse{{color:#b00020;font-weight:bold}}h2{{border-bottom:2px solid #ddd;padding-bottom:4px}}</style></head><body>\
 <h1>Customs credit screening report</h1><p>Input: <code>{}</code> · generated {} · {} keys</p>",
-        esc(&path),
+        esc(&d.path),
         esc(&crate::store::ts(chrono::Utc::now())),
-        keys.len()
+        d.keys
     );
+    totals(&mut h, &fig);
+    levels(&mut h, &d.by_rank);
+    punished(&mut h, &fig, &d.punished);
+    invalid(&mut h, &d.invalid);
+    changes(&mut h, d.latest_run, &d.changes);
+    cost(&mut h, &fig, &d.costs, d.due_next);
+    h.push_str("</body></html>\n");
+    std::fs::write(out, h).map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+    Ok(fig)
+}
+
+fn totals(h: &mut String, fig: &ReportFigures) {
     h.push_str("<h2>Totals by state</h2><table><tr><th>state</th><th>keys</th></tr>");
-    for st in state::ALL {
+    for st in KeyState::ALL {
         let _ = write!(
             h,
             "<tr><td>{st}</td><td class=\"num\" id=\"state-{st}\">{}</td></tr>",
-            fig.keys_by_state.get(st).copied().unwrap_or(0)
+            fig.keys_by_state.get(st.as_str()).copied().unwrap_or(0)
         );
     }
     h.push_str("</table>");
+}
+
+fn levels(h: &mut String, by_rank: &BTreeMap<Rank, u64>) {
     let colors = [
         "#7f0000", "#d32f2f", "#f9a825", "#7cb342", "#2e7d32", "#9e9e9e",
     ];
@@ -223,13 +198,16 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0
         );
     }
     h.push_str("</table>");
+}
+
+fn punished(h: &mut String, fig: &ReportFigures, punished: &[PunishedRow]) {
     let _ = write!(
         h,
         "<h2>Punished suppliers ({} suppliers, {} decisions)</h2>",
         fig.punished_suppliers, fig.punishments
     );
     h.push_str("<table><tr><th>supplier key</th><th>customs reg. no.</th><th>decision no.</th><th>date</th><th>case</th><th>party</th></tr>");
-    for p in &punished {
+    for p in punished {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -242,13 +220,16 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0
         );
     }
     h.push_str("</table>");
+}
+
+fn invalid(h: &mut String, invalid: &[(u64, String, String)]) {
     let _ = write!(
         h,
         "<h2>Invalid codes to fix in the supplier master ({})</h2>",
-        fig.invalid_rows
+        invalid.len()
     );
     h.push_str("<table><tr><th>row</th><th>cell</th><th>why</th></tr>");
-    for (row, input, why) in &invalid {
+    for (row, input, why) in invalid {
         let _ = write!(
             h,
             "<tr><td class=\"num\">{row}</td><td>{}</td><td>{}</td></tr>",
@@ -257,6 +238,9 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0
         );
     }
     h.push_str("</table>");
+}
+
+fn changes(h: &mut String, latest_run: Option<i64>, changes: &[ChangeRow]) {
     let _ = write!(
         h,
         "<h2>Changes found by the latest run{} ({})</h2>",
@@ -264,7 +248,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0
         changes.len()
     );
     h.push_str("<table><tr><th>when</th><th>supplier key</th><th>change</th><th>detail</th></tr>");
-    for c in &changes {
+    for c in changes {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td></tr>",
@@ -276,15 +260,16 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0
         );
     }
     h.push_str("</table>");
+}
+
+fn cost(h: &mut String, fig: &ReportFigures, costs: &[RunCost], due_next: u64) {
     let _ = write!(
         h,
         "<h2>Cost</h2><p>{} calls in all, {} of them billed answers (200/201); assume every call is billed. Next run: {} keys due.</p>",
-        fig.calls_total,
-        fig.billed_total,
-        status.due_now.values().sum::<u64>()
+        fig.calls_total, fig.billed_total, due_next
     );
     h.push_str("<table><tr><th>run</th><th>started</th><th>calls</th><th>billed answers</th><th>exit</th></tr>");
-    for c in &costs {
+    for c in costs {
         let _ = write!(
             h,
             "<tr><td>#{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
@@ -297,7 +282,5 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}th{{background:#f0
                 .unwrap_or_else(|| "-".into())
         );
     }
-    h.push_str("</table></body></html>\n");
-    std::fs::write(out, h).map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
-    Ok(fig)
+    h.push_str("</table>");
 }

@@ -3,8 +3,6 @@
 //! (all its pages) and its state always land in the same transaction.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -29,20 +27,9 @@ impl Default for BatchConfig {
     }
 }
 
-/// Counters of what has been committed, readable while the run goes on.
-#[derive(Debug, Default)]
-pub struct Committed {
-    pub calls: AtomicU64,
-    pub answers: AtomicU64,
-    pub changes: AtomicU64,
-    pub worse: AtomicU64,
-    pub commits: AtomicU64,
-}
-
 /// The sending side; dropping every clone of the sender ends the writer after a last commit.
 pub struct Writer {
     pub tx: mpsc::Sender<WriteOp>,
-    pub committed: Arc<Committed>,
     join: JoinHandle<Result<(), StoreError>>,
 }
 
@@ -57,12 +44,10 @@ impl Writer {
     ) -> Result<Writer, StoreError> {
         let mut store = Store::open(&db)?;
         let (tx, rx) = mpsc::channel::<WriteOp>();
-        let committed = Arc::new(Committed::default());
-        let c2 = committed.clone();
         let join = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                let r = run(&mut store, run_id, cfg, rx, &c2);
+                let r = run(&mut store, run_id, cfg, rx);
                 if let Err(e) = &r {
                     tracing::error!("database writer failed: {e}");
                     cancel.cancel();
@@ -73,11 +58,7 @@ impl Writer {
                 path: db.display().to_string(),
                 source,
             })?;
-        Ok(Writer {
-            tx,
-            committed,
-            join,
-        })
+        Ok(Writer { tx, join })
     }
 
     /// Drop the sender and wait for the final commit.
@@ -98,7 +79,6 @@ fn run(
     run_id: Option<i64>,
     cfg: BatchConfig,
     rx: mpsc::Receiver<WriteOp>,
-    committed: &Committed,
 ) -> Result<(), StoreError> {
     let mut batch: Vec<WriteOp> = Vec::with_capacity(cfg.max_ops);
     let mut deadline: Option<Instant> = None;
@@ -118,12 +98,7 @@ fn run(
         };
         let due = deadline.is_some_and(|d| Instant::now() >= d);
         if !batch.is_empty() && (disconnected || due || batch.len() >= cfg.max_ops) {
-            let s = store.apply(run_id, &batch)?;
-            committed.calls.fetch_add(s.calls, Ordering::Relaxed);
-            committed.answers.fetch_add(s.answers, Ordering::Relaxed);
-            committed.changes.fetch_add(s.changes, Ordering::Relaxed);
-            committed.worse.fetch_add(s.worse, Ordering::Relaxed);
-            committed.commits.fetch_add(1, Ordering::Relaxed);
+            store.apply(run_id, &batch)?;
             batch.clear();
             deadline = None;
         }

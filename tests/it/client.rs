@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use qcc_credit::qcc::{CallRecord, Class, Endpoint, Outcome, Pager, VendorClient};
 use qcc_credit::secrets::Credentials;
 use qcc_credit::simulator::{DEMO_KEY, DEMO_SECRET, Faults, SimConfig};
-use qcc_credit::vendor::{Class, Endpoint, Outcome, VendorClient};
 
 use crate::helpers::{small_sim, spawn_app};
 
@@ -16,6 +16,30 @@ fn client(base: &str, secret: &str, timeout: Duration) -> VendorClient {
         timeout,
     )
     .unwrap()
+}
+
+/// Every page of one key without retries: the simple path the screening's worker elaborates.
+/// The last call's class says why it stopped when the result is not an [`Outcome`].
+async fn fetch_all(
+    c: &VendorClient,
+    search_key: &str,
+) -> (Vec<CallRecord>, Result<Outcome, Class>) {
+    let mut pager = Pager::new();
+    let mut calls = Vec::new();
+    loop {
+        let rec = c.fetch_page(search_key, pager.page()).await;
+        let class = rec.outcome.class;
+        let message = rec.message.clone();
+        let more = class == Class::Found && pager.absorb(&rec.outcome);
+        calls.push(rec);
+        match class {
+            Class::Found if more => continue,
+            Class::Found | Class::NotFound => return (calls, Ok(pager.finish())),
+            Class::Invalid => return (calls, Ok(Outcome::Invalid(message))),
+            Class::Unsupported => return (calls, Ok(Outcome::Unsupported(message))),
+            other => return (calls, Err(other)),
+        }
+    }
 }
 
 #[tokio::test]
@@ -76,7 +100,7 @@ async fn pages_over_three_pages() {
     let big = app.companies(49..50).remove(0);
     assert_eq!(big.records.len(), 45);
     let c = client(&app.sim.base_url(), DEMO_SECRET, Duration::from_secs(5));
-    let (calls, outcome) = c.fetch_all(&big.name).await;
+    let (calls, outcome) = fetch_all(&c, &big.name).await;
     assert_eq!(calls.len(), 3);
     assert_eq!(
         calls.iter().map(|c| c.page).collect::<Vec<_>>(),

@@ -58,6 +58,13 @@ impl TestApp {
         (cos, input)
     }
 
+    /// A read-only connection to the test database, for assertions the commands do not show.
+    /// Only tests read the schema from outside the store.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+    }
+
     pub fn stats(&self) -> Stats {
         self.sim.stats()
     }

@@ -81,9 +81,8 @@ async fn rescreen_records_exactly_the_changes_and_exits_6() {
     want.sort();
     assert_eq!(got, want);
     // History is kept: the earlier screening of the company that disappeared still has its records.
-    let store = Store::open(&app.db).unwrap();
-    let n: i64 = store
-        .conn()
+    let n: i64 = app
+        .sql()
         .query_row(
             "SELECT COUNT(*) FROM screenings s JOIN keys k ON k.id = s.key_id WHERE k.key = ?1",
             [d],
@@ -187,8 +186,8 @@ async fn report_numbers_match_the_database() {
             "{st} {n}"
         );
     }
-    let pun: i64 = store
-        .conn()
+    let pun: i64 = app
+        .sql()
         .query_row(
             "SELECT COUNT(*) FROM punishments p JOIN records r ON r.id=p.record_id JOIN keys k ON k.screening_id=r.screening_id",
             [],

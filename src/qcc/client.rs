@@ -1,6 +1,6 @@
 //! Signed requests to `GetList`, one page per call, each classified and kept for the audit trail.
 //!
-//! Every call is assumed billed, so this module never retries on its own: the pipeline decides
+//! Every call is assumed billed, so this module never retries on its own: the screening decides
 //! (with the rate limiter and backoff controller) whether and when to call again.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -9,54 +9,10 @@ use chrono::{DateTime, Utc};
 use reqwest::Url;
 use serde_json::Value;
 
-use super::Outcome;
-use super::model::Envelope;
+use super::envelope::Envelope;
 use super::status::{Class, classify_status};
+use super::{Endpoint, PAGE_SIZE};
 use crate::secrets::{Credentials, redact_url};
-
-/// The vendor's host, as in its document.
-pub const DEFAULT_BASE_URL: &str = "https://pro.qcc.com";
-/// The method path appended to a base URL.
-pub const METHOD_PATH: &str = "/api/yj/OperationCheck/GetList";
-/// Every call is billed, so ask for the largest page the vendor allows.
-pub const PAGE_SIZE: u64 = 20;
-/// The vendor refuses more than 5000 entries (207); more pages than this cannot be legitimate.
-pub const MAX_PAGES: u32 = 5000 / PAGE_SIZE as u32 + 1;
-
-/// The full method URL (no query).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint(Url);
-
-impl Endpoint {
-    /// From a base (`scheme://host[:port]`): the method path is appended.
-    pub fn from_base(base: &str) -> Result<Self, String> {
-        let trimmed = base.trim().trim_end_matches('/');
-        Self::from_url(&format!("{trimmed}{METHOD_PATH}"))
-            .map_err(|e| format!("invalid base URL {base:?}: {e}"))
-    }
-
-    /// From the whole method URL, for deployments where the path differs.
-    pub fn from_url(url: &str) -> Result<Self, String> {
-        let u = Url::parse(url.trim()).map_err(|e| format!("invalid endpoint URL {url:?}: {e}"))?;
-        if u.scheme() != "http" && u.scheme() != "https" {
-            return Err(format!("endpoint URL {url:?} must be http or https"));
-        }
-        Ok(Endpoint(u))
-    }
-
-    /// `--endpoint`/`QCC_ENDPOINT` wins over `--base-url`/`QCC_BASE_URL`; default is the vendor's.
-    pub fn resolve(base: Option<&str>, endpoint: Option<&str>) -> Result<Self, String> {
-        match (endpoint, base) {
-            (Some(e), _) if !e.trim().is_empty() => Self::from_url(e),
-            (_, Some(b)) if !b.trim().is_empty() => Self::from_base(b),
-            _ => Self::from_base(DEFAULT_BASE_URL),
-        }
-    }
-
-    pub fn url(&self) -> &Url {
-        &self.0
-    }
-}
 
 /// Facts about one call (the audit row) and what it means.
 #[derive(Debug, Clone)]
@@ -96,53 +52,6 @@ impl PageOutcome {
             total: None,
             page_size: None,
             retry_after: None,
-        }
-    }
-}
-
-/// Accumulates the pages of one key and says which page comes next.
-#[derive(Debug, Default)]
-pub struct Pager {
-    records: Vec<Value>,
-    page: u32,
-}
-
-impl Pager {
-    pub fn new() -> Self {
-        Pager {
-            records: Vec::new(),
-            page: 1,
-        }
-    }
-
-    /// The page to ask for next.
-    pub fn page(&self) -> u32 {
-        self.page
-    }
-
-    /// Take a `Found` page; true when another page must be fetched.
-    pub fn absorb(&mut self, outcome: &PageOutcome) -> bool {
-        let n = outcome.records.len() as u64;
-        self.records.extend(outcome.records.iter().cloned());
-        let size = outcome.page_size.filter(|s| *s > 0).unwrap_or(PAGE_SIZE);
-        let more = match outcome.total {
-            Some(total) => n > 0 && u64::from(self.page) * size < total,
-            None => n >= size,
-        };
-        if more && self.page < MAX_PAGES {
-            self.page += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// A 201 on a later page ends paging; on the first page the key is not found.
-    pub fn finish(self) -> Outcome {
-        if self.records.is_empty() {
-            Outcome::NotFound
-        } else {
-            Outcome::Found(self.records)
         }
     }
 }
@@ -263,61 +172,46 @@ impl VendorClient {
             rec.outcome.retry_after = retry_after;
             return rec;
         }
-        let envelope = match serde_json::from_slice::<Envelope>(&bytes) {
-            Ok(env) if env.status.is_some() => env,
-            Ok(_) => {
-                rec.message = format!("HTTP {}: body has no Status field", http_status.as_u16());
-                return rec;
-            }
-            Err(e) => {
-                rec.message = format!(
-                    "HTTP {}: body is not the documented JSON ({e})",
-                    http_status.as_u16()
-                );
-                return rec;
-            }
-        };
-        let code = envelope.status.clone().unwrap_or_default();
-        let class = classify_status(&code);
-        rec.vendor_status = Some(code.clone());
-        rec.message = envelope.message.clone().unwrap_or_default();
-        rec.order_number = envelope.order_number.clone();
-        rec.outcome = PageOutcome::of(class);
-        if class == Class::Found {
-            let paging = envelope.paging.unwrap_or_default();
-            let result = envelope.result.unwrap_or_default();
-            rec.outcome.total = paging.total_records;
-            rec.outcome.page_size = paging.page_size;
-            if result.verify_result == Some(0) && result.data.is_empty() {
-                rec.outcome.class = Class::NotFound;
-            } else {
-                rec.outcome.records = result.data;
-            }
-        } else if !super::status::is_documented(&code) {
-            tracing::warn!(status = %code, message = %rec.message, "vendor answered an undocumented status code; treating it as transient");
-        }
+        classify_body(&mut rec, http_status.as_u16(), &bytes);
         rec
     }
+}
 
-    /// Fetch every page of one key without retries: the simple path, for tools and tests. The
-    /// last call's class says why it stopped when the result is not an [`Outcome`].
-    pub async fn fetch_all(&self, search_key: &str) -> (Vec<CallRecord>, Result<Outcome, Class>) {
-        let mut pager = Pager::new();
-        let mut calls = Vec::new();
-        loop {
-            let rec = self.fetch_page(search_key, pager.page()).await;
-            let class = rec.outcome.class;
-            let message = rec.message.clone();
-            let more = class == Class::Found && pager.absorb(&rec.outcome);
-            calls.push(rec);
-            match class {
-                Class::Found if more => continue,
-                Class::Found | Class::NotFound => return (calls, Ok(pager.finish())),
-                Class::Invalid => return (calls, Ok(Outcome::Invalid(message))),
-                Class::Unsupported => return (calls, Ok(Outcome::Unsupported(message))),
-                other => return (calls, Err(other)),
-            }
+/// Read the documented JSON envelope into `rec`: vendor status, message, order number, class,
+/// and for 200 the page's records and paging.
+fn classify_body(rec: &mut CallRecord, http_status: u16, bytes: &[u8]) {
+    let envelope = match serde_json::from_slice::<Envelope>(bytes) {
+        Ok(env) if env.status.is_some() => env,
+        Ok(_) => {
+            rec.message = format!("HTTP {}: body has no Status field", http_status);
+            return;
         }
+        Err(e) => {
+            rec.message = format!(
+                "HTTP {}: body is not the documented JSON ({e})",
+                http_status
+            );
+            return;
+        }
+    };
+    let code = envelope.status.clone().unwrap_or_default();
+    let class = classify_status(&code);
+    rec.vendor_status = Some(code.clone());
+    rec.message = envelope.message.clone().unwrap_or_default();
+    rec.order_number = envelope.order_number.clone();
+    rec.outcome = PageOutcome::of(class);
+    if class == Class::Found {
+        let paging = envelope.paging.unwrap_or_default();
+        let result = envelope.result.unwrap_or_default();
+        rec.outcome.total = paging.total_records;
+        rec.outcome.page_size = paging.page_size;
+        if result.verify_result == Some(0) && result.data.is_empty() {
+            rec.outcome.class = Class::NotFound;
+        } else {
+            rec.outcome.records = result.data;
+        }
+    } else if !super::status::is_documented(&code) {
+        tracing::warn!(status = %code, message = %rec.message, "vendor answered an undocumented status code; treating it as transient");
     }
 }
 

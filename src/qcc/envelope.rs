@@ -65,23 +65,6 @@ fn lenient_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> 
     })
 }
 
-/// A string field of a record (`Value`), tolerating absence, null and numbers.
-pub fn field<'a>(record: &'a Value, name: &str) -> Option<std::borrow::Cow<'a, str>> {
-    match record.get(name)? {
-        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
-        Value::Null => None,
-        other => Some(std::borrow::Cow::Owned(other.to_string())),
-    }
-}
-
-/// The punishments of a record (`PunishList`), tolerating absence and null.
-pub fn punishments(record: &Value) -> &[Value] {
-    match record.get("PunishList") {
-        Some(Value::Array(v)) => v,
-        _ => &[],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,10 +80,5 @@ mod tests {
         assert_eq!(e.result.unwrap().verify_result, Some(1));
         let e: Envelope = serde_json::from_str(r#"{"Status":"116","Message":"x"}"#).unwrap();
         assert!(e.result.is_none());
-        let r: Value =
-            serde_json::from_str(r#"{"RegNo":123,"ValidityDate":"","PunishList":null}"#).unwrap();
-        assert_eq!(field(&r, "RegNo").as_deref(), Some("123"));
-        assert_eq!(field(&r, "ValidityDate").as_deref(), Some(""));
-        assert!(punishments(&r).is_empty());
     }
 }

@@ -15,7 +15,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::simulator::SplitMix;
+use crate::rng::SplitMix;
 
 /// A server's `Retry-After` is honoured up to this; beyond it the key is better off `failed` and
 /// retried by the next run than holding a call slot.

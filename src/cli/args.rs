@@ -1,0 +1,268 @@
+//! The command line as clap sees it: commands, flags, defaults and value parsers, nothing else.
+//! `options` turns these into what the library runs with.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::export::Format;
+use crate::simulator;
+use crate::telemetry::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qcc-credit",
+    version,
+    about = "Bulk-screen supplier lists against China Customs import/export credit data (Qichacha 进出口信用核查)"
+)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest the input and screen every due key; run the same command again to resume.
+    #[command(args_override_self = true)]
+    Run(RunArgs),
+    /// Counts by state, calls made, and what a next run would do.
+    Status {
+        #[arg(long)]
+        db: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Results, one line per input row, in input order.
+    Export {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Output file (default: standard output; required for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Serve the embedded vendor simulator.
+    Simulate(SimArgs),
+    /// Start the simulator in-process, screen the sample supplier list, print the summary.
+    Demo {
+        #[arg(long, default_value = "qcc-demo.sqlite")]
+        db: PathBuf,
+        /// The list to screen (default: sample_data/suppliers.csv, or the copy built into the binary).
+        #[arg(long)]
+        input: Option<PathBuf>,
+    },
+    /// What re-screening found different: worse or better credit level, new punishments, cancellations.
+    Changes {
+        #[arg(long)]
+        db: PathBuf,
+        /// Only changes detected on or after this date (YYYY-MM-DD) or instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = ChangesFormat::Text)]
+        format: ChangesFormat,
+    },
+    /// A self-contained HTML report for the analyst.
+    Report {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChangesFormat {
+    Text,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Exit 6 when any change is for the worse.
+    Worse,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The supplier list: CSV/TSV (UTF-8, GB18030/GBK, UTF-16), .xlsx/.xls, or .txt (one key per line).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The screening database (created if missing).
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The key column: header name or 1-based number (default: detected from the headers).
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Force the CSV encoding (utf-8, gb18030, gbk, utf-16le, utf-16be); default: detected.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Force the CSV delimiter: `,` `;` `tab`; default: detected.
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Excel sheet: name or 1-based number (default: the first non-empty sheet).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Calls per second, as the contract allows.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_positive_f64)]
+    pub qps: f64,
+    /// Calls allowed back to back before the rate applies.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: u32,
+    /// Most calls in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: u64,
+    /// Vendor base URL (scheme, host, port); the method path is appended.
+    #[arg(long, env = "QCC_BASE_URL")]
+    pub base_url: Option<String>,
+    /// The whole method URL (wins over --base-url).
+    #[arg(long, env = "QCC_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Query codes whose GB 32100-2015 check digit is wrong (early pilot codes).
+    #[arg(long)]
+    pub query_bad_checksums: bool,
+    /// Billing cap: stop with exit 3 after this many calls in this run.
+    #[arg(long)]
+    pub max_calls: Option<u64>,
+    /// Re-screen answers older than this (e.g. 30d, 12h).
+    #[arg(long, value_parser = parse_duration)]
+    pub refresh_older_than: Option<Duration>,
+    /// Make no calls: say how many a run would make.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// HTTP timeout per call, in seconds.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_positive_f64)]
+    pub timeout: f64,
+    /// Attempts per key on transient failures before it is `failed` for this run.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
+    /// No progress bar or progress lines.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Exit 6 when a re-screen found something that got worse.
+    #[arg(long, value_enum)]
+    pub fail_on_change: Option<FailOn>,
+    /// First per-key retry delay in milliseconds (tuning).
+    #[arg(long, default_value_t = 500, hide = true)]
+    pub retry_base_ms: u64,
+    /// First global pause after 120/122 in milliseconds (tuning).
+    #[arg(long, default_value_t = 2000, hide = true)]
+    pub slowdown_pause_ms: u64,
+    /// Quiet time before the rate steps back up, in milliseconds (tuning).
+    #[arg(long, default_value_t = 10000, hide = true)]
+    pub recover_after_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1:18080")]
+    pub listen: SocketAddr,
+    /// The simulator's own key (what clients must send).
+    #[arg(long, env = "QCC_KEY", default_value = simulator::DEMO_KEY, hide_env_values = true, hide_default_value = true)]
+    pub key: String,
+    /// The simulator's own secret key.
+    #[arg(long, env = "QCC_SECRET_KEY", default_value = simulator::DEMO_SECRET, hide_env_values = true, hide_default_value = true)]
+    pub secret: String,
+    /// Dataset seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of synthetic companies.
+    #[arg(long, default_value_t = 1000)]
+    pub companies: usize,
+    /// Print the dataset's companies as CSV (name, uscc, reg_no, registrations) and exit.
+    #[arg(long)]
+    pub list_companies: bool,
+    #[command(flatten)]
+    pub faults: FaultArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct FaultArgs {
+    /// Latency added to every call, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Extra random latency, 0..N milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_jitter_ms: u64,
+    /// Probability of HTTP 503.
+    #[arg(long, default_value_t = 0.0)]
+    pub http_5xx_rate: f64,
+    /// Probability of a connection dropped mid-body.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Probability of a malformed body.
+    #[arg(long, default_value_t = 0.0)]
+    pub malformed_rate: f64,
+    /// Probability of status 120.
+    #[arg(long, default_value_t = 0.0)]
+    pub rate_120: f64,
+    /// Status 120 above this many calls per second.
+    #[arg(long)]
+    pub qps_ceiling: Option<u32>,
+    /// Status 122 above this many calls in flight.
+    #[arg(long)]
+    pub concurrency_ceiling: Option<usize>,
+    /// Status 110 when one (searchKey, page) is asked more than N times a day.
+    #[arg(long)]
+    pub repeat_limit: Option<u32>,
+    /// Billed answers a day before status 116.
+    #[arg(long)]
+    pub daily_quota: Option<u64>,
+    /// Scripted answer: KEY=CODE (repeatable), e.g. --script 某某公司=207.
+    #[arg(long, value_parser = parse_script)]
+    pub script: Vec<(String, String)>,
+    /// Seed of the fault dice.
+    #[arg(long, default_value_t = 7)]
+    pub fault_seed: u64,
+}
+
+fn parse_script(s: &str) -> Result<(String, String), String> {
+    let (k, c) = s.rsplit_once('=').ok_or("expected KEY=CODE")?;
+    if c.trim().parse::<u32>().is_err() {
+        return Err(format!("{c:?} is not a status code"));
+    }
+    Ok((k.to_string(), c.trim().to_string()))
+}
+
+fn parse_positive_f64(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err(format!("{s:?}: use , ; tab or |")),
+    }
+}
+
+/// `30d`, `12h`, `90m`, `45s`, `2w`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 30d"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" | "" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("{s:?}: unit must be s, m, h, d or w")),
+    };
+    Ok(Duration::from_secs(n * secs))
+}

@@ -1,0 +1,125 @@
+//! From parsed arguments to the options the library runs with: endpoint resolution, durations,
+//! the backoff tuning, the simulator's faults, and the options `demo` runs with (parsed by clap
+//! from the same definitions, so its defaults are never copied by hand).
+
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Parser;
+
+use super::args::{FailOn, FaultArgs, RunArgs, SimArgs};
+use crate::input::ReadOptions;
+use crate::qcc::Endpoint;
+use crate::screen::{BackoffConfig, RunOptions};
+use crate::simulator::{Faults, SimConfig};
+use crate::store::writer::BatchConfig;
+
+/// `run`'s options from its arguments; `command_line` is stored with the run (credentials are
+/// never arguments).
+pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOptions> {
+    let endpoint = Endpoint::resolve(args.base_url.as_deref(), args.endpoint.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    Ok(RunOptions {
+        input: args.input.clone(),
+        db: args.db.clone(),
+        column: args.column.clone(),
+        read: ReadOptions {
+            encoding: args.encoding.clone(),
+            delimiter: args.delimiter,
+            sheet: args.sheet.clone(),
+        },
+        qps: args.qps,
+        burst: args.burst,
+        concurrency: args.concurrency as usize,
+        endpoint,
+        query_bad_checksums: args.query_bad_checksums,
+        max_calls: args.max_calls,
+        refresh_older_than: args.refresh_older_than,
+        dry_run: args.dry_run,
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_attempts: args.max_attempts,
+        progress: !args.no_progress,
+        fail_on_worse: args.fail_on_change == Some(FailOn::Worse),
+        backoff: BackoffConfig {
+            retry_base: Duration::from_millis(args.retry_base_ms),
+            pause: Duration::from_millis(args.slowdown_pause_ms),
+            recover_after: Duration::from_millis(args.recover_after_ms),
+            ..BackoffConfig::default()
+        },
+        batch: BatchConfig::default(),
+        command_line,
+    })
+}
+
+/// The arguments as given; credentials are never arguments, so nothing needs hiding but URLs.
+pub fn redacted_args() -> String {
+    std::env::args()
+        .skip(1)
+        .map(|a| crate::secrets::redact_url(&a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `demo`'s run: the sample list against the in-process simulator, a little faster than the
+/// defaults so the demo finishes quickly.
+pub fn demo_run_args(input: &Path, db: &Path, base_url: &str) -> anyhow::Result<RunArgs> {
+    #[derive(Parser)]
+    struct Demo {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+    let (input, db) = (input.display().to_string(), db.display().to_string());
+    let argv = [
+        "demo",
+        "--input",
+        &input,
+        "--db",
+        &db,
+        "--base-url",
+        base_url,
+        "--qps",
+        "20",
+        "--timeout",
+        "10",
+        "--retry-base-ms",
+        "200",
+        "--slowdown-pause-ms",
+        "1000",
+        "--recover-after-ms",
+        "5000",
+    ];
+    let mut run = Demo::try_parse_from(argv)?.run;
+    // The demo talks to its own simulator, whatever the environment says.
+    run.endpoint = None;
+    Ok(run)
+}
+
+/// The simulator's configuration from `simulate`'s arguments.
+pub fn sim_config(args: &SimArgs) -> SimConfig {
+    SimConfig {
+        key: args.key.clone(),
+        secret: args.secret.clone(),
+        seed: args.seed,
+        companies: args.companies,
+        faults: args.faults.to_faults(),
+        fault_seed: args.faults.fault_seed,
+    }
+}
+
+impl FaultArgs {
+    pub fn to_faults(&self) -> Faults {
+        Faults {
+            latency: Duration::from_millis(self.latency_ms),
+            latency_jitter: Duration::from_millis(self.latency_jitter_ms),
+            http_5xx_rate: self.http_5xx_rate,
+            drop_rate: self.drop_rate,
+            malformed_rate: self.malformed_rate,
+            rate_120: self.rate_120,
+            qps_ceiling: self.qps_ceiling,
+            concurrency_ceiling: self.concurrency_ceiling,
+            repeat_limit: self.repeat_limit,
+            daily_quota: self.daily_quota,
+            scripted: self.script.iter().cloned().collect(),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The commands: the only code that prints. Each takes its parsed arguments, calls the library,
+//! prints what it found, and returns the exit code cron branches on.
+
+mod changes;
+mod demo;
+mod export;
+mod report;
+mod run;
+mod simulate;
+mod status;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::cli::{Cli, Command};
+use crate::exit::ExitCode;
+use crate::key_state::KeyState;
+
+/// Run the parsed command line on a single-threaded runtime (the screening's CPU is mostly
+/// wake-ups; one thread plus the SQLite writer measured fastest).
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    let code = rt.block_on(dispatch(cli));
+    rt.shutdown_timeout(Duration::from_secs(1));
+    code
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(args).await,
+        Command::Status { db, json } => status::status(&db, json),
+        Command::Export { db, format, out } => export::export(&db, format, out.as_deref()),
+        Command::Simulate(args) => simulate::simulate(args).await,
+        Command::Demo { db, input } => demo::demo(db, input).await,
+        Command::Changes { db, since, format } => changes::changes(&db, since.as_deref(), format),
+        Command::Report { db, out } => report::report(&db, &out),
+    }
+}
+
+/// `pending 0 · found 12 · ...`: every state in the order people read them, zeros included.
+fn state_line(counts: &BTreeMap<String, u64>) -> String {
+    KeyState::ALL
+        .iter()
+        .map(|k| format!("{k} {}", counts.get(k.as_str()).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// `uscc 12, name 3`: due keys by kind.
+fn kind_counts(by_kind: &BTreeMap<String, u64>) -> String {
+    by_kind
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A closed pipe (`qcc-credit export | head`) is not an error.
+fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

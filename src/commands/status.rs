@@ -1,0 +1,65 @@
+//! `status`: keys by state, calls made, the last run, and what a next run would call.
+
+use std::path::Path;
+
+use super::state_line;
+use crate::exit::ExitCode;
+use crate::store::{self, DueFilter, Store};
+
+pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let store = Store::open_existing(db)?;
+    let st = store.status(&DueFilter {
+        now: store::ts(chrono::Utc::now()),
+        refresh_before: None,
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&st)?);
+    } else {
+        print_status(db, &store, &st)?;
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn print_status(db: &Path, store: &Store, st: &store::StatusCounts) -> anyhow::Result<()> {
+    println!("database: {}", db.display());
+    if let Some(f) = store.latest_file()? {
+        println!(
+            "input: {} (key column {:?}), {} rows in the database",
+            f.path, f.key_column, st.input_rows
+        );
+    }
+    let states = state_line(&st.keys_by_state);
+    println!("keys: {states}");
+    println!(
+        "calls: {} in all, {} in the last run, {} runs",
+        st.calls_total, st.calls_last_run, st.runs
+    );
+    if let Some(r) = &st.last_run {
+        println!(
+            "last run: #{} started {} ended {} exit {}",
+            r.id,
+            r.started_at,
+            r.ended_at
+                .as_deref()
+                .unwrap_or("(not ended: killed or running)"),
+            r.exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    let due: u64 = st.due_now.values().sum();
+    let kinds = super::kind_counts(&st.due_now);
+    if due == 0 {
+        println!("next run: nothing due (no calls)");
+    } else {
+        println!("next run: would call the vendor for {due} keys ({kinds})");
+    }
+    if st.deferred_waiting > 0 {
+        println!(
+            "deferred: {} keys wait for the vendor's 2-hour pause, the first until {}",
+            st.deferred_waiting,
+            st.next_deferred_at.as_deref().unwrap_or("?")
+        );
+    }
+    Ok(())
+}

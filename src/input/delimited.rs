@@ -1,0 +1,385 @@
+//! Delimited text: CSV/TSV in any common encoding, and plain lists with one key per line.
+//! Streamed: the file is never held whole.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use encoding_rs::Encoding;
+
+use super::{Cell, InputError, RawRow, ReadOptions, Table, display};
+
+/// Decide the encoding from a sample: BOM, then UTF-8 validity, then GB18030 (what Excel on
+/// Chinese Windows saves). A mostly-UTF-8 file with a few bad bytes stays UTF-8 so the bad rows
+/// can be named instead of the whole file being garbled.
+pub fn detect_encoding(sample: &[u8]) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(sample) {
+        return enc;
+    }
+    // UTF-16 without BOM: many NULs in alternate positions.
+    let n = sample.len().min(4096);
+    if n >= 8 {
+        let even_nul = sample[..n].iter().step_by(2).filter(|b| **b == 0).count();
+        let odd_nul = sample[..n]
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count();
+        if odd_nul * 3 > n / 2 && even_nul == 0 {
+            return encoding_rs::UTF_16LE;
+        }
+        if even_nul * 3 > n / 2 && odd_nul == 0 {
+            return encoding_rs::UTF_16BE;
+        }
+    }
+    let mut valid_multibyte = 0usize;
+    let mut errors = 0usize;
+    let mut rest = sample;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid_multibyte += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                valid_multibyte += std::str::from_utf8(good)
+                    .map(|s| s.chars().filter(|c| !c.is_ascii()).count())
+                    .unwrap_or(0);
+                match e.error_len() {
+                    Some(len) => {
+                        errors += 1;
+                        rest = &bad[len..];
+                    }
+                    None => break, // a character cut by the end of the sample
+                }
+            }
+        }
+    }
+    if errors == 0 || valid_multibyte >= errors * 2 {
+        encoding_rs::UTF_8
+    } else {
+        encoding_rs::GB18030
+    }
+}
+
+/// Pick the delimiter that occurs most in the first line, outside quotes.
+pub fn detect_delimiter(first_line: &str) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for c in first_line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let cands = [b',', b';', b'\t'];
+    let (i, max) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (**c, usize::MAX - *i))
+        .unwrap_or((0, &0));
+    if *max == 0 { b',' } else { cands[i] }
+}
+
+pub(super) fn open(path: &Path, opts: &ReadOptions, text_list: bool) -> Result<Table, InputError> {
+    let file = File::open(path).map_err(|source| InputError::Open {
+        path: display(path),
+        source,
+    })?;
+    read_delimited(path, Box::new(file), opts, text_list)
+}
+
+/// Read CSV/TSV (or a text list) from bytes in memory; `name` is used in messages. This is the
+/// same code path as a file, which the fuzz tests drive with arbitrary bytes.
+pub fn parse_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    opts: &ReadOptions,
+    text_list: bool,
+) -> Result<Table, InputError> {
+    read_delimited(
+        Path::new(name),
+        Box::new(std::io::Cursor::new(bytes)),
+        opts,
+        text_list,
+    )
+}
+
+/// The first 64 KiB, from which encoding and delimiter are detected.
+fn read_sample(p: &str, file: &mut dyn Read) -> Result<Vec<u8>, InputError> {
+    let mut sample = vec![0u8; 64 * 1024];
+    let mut n = 0;
+    while n < sample.len() {
+        let k = file
+            .read(&mut sample[n..])
+            .map_err(|source| InputError::Read {
+                path: p.to_string(),
+                row: 0,
+                source,
+            })?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    sample.truncate(n);
+    Ok(sample)
+}
+
+fn choose_encoding(opts: &ReadOptions, sample: &[u8]) -> Result<&'static Encoding, InputError> {
+    match &opts.encoding {
+        Some(label) => Encoding::for_label(label.trim().as_bytes())
+            .ok_or_else(|| InputError::Encoding(label.clone())),
+        None => Ok(detect_encoding(sample)),
+    }
+}
+
+fn read_delimited(
+    path: &Path,
+    mut file: Box<dyn Read>,
+    opts: &ReadOptions,
+    text_list: bool,
+) -> Result<Table, InputError> {
+    let p = display(path);
+    let sample = read_sample(&p, &mut file)?;
+    let encoding = choose_encoding(opts, &sample)?;
+    let decoded_sample = encoding.decode(&sample).0.into_owned();
+    if decoded_sample
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .is_empty()
+    {
+        return Err(InputError::Empty { path: p });
+    }
+    tracing::info!(file = %p, encoding = %encoding.name(), "detected input encoding");
+    let reader = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(std::io::Cursor::new(sample).chain(file));
+    if text_list {
+        let rows = TextRows {
+            lines: BufReader::new(reader).lines(),
+            line_no: 0,
+            path: p,
+            encoding: encoding.name(),
+        };
+        return Ok(Table {
+            path: path.to_path_buf(),
+            headers: vec!["key".into()],
+            format: "text".into(),
+            encoding: encoding.name().to_string(),
+            rows: Box::new(rows),
+        });
+    }
+    let first_line = decoded_sample
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    let delimiter = opts
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(first_line));
+    csv_table(path, reader, delimiter, encoding)
+}
+
+/// A CSV table: the first record is the header, the rest stream as rows.
+fn csv_table<R: Read + 'static>(
+    path: &Path,
+    reader: R,
+    delimiter: u8,
+    encoding: &'static Encoding,
+) -> Result<Table, InputError> {
+    let p = display(path);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(reader);
+    let mut header = csv::ByteRecord::new();
+    let got = csv
+        .read_byte_record(&mut header)
+        .map_err(|e| InputError::Read {
+            path: p.clone(),
+            row: 0,
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    if !got {
+        return Err(InputError::Empty { path: p });
+    }
+    let headers: Vec<String> = header
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let width = headers.len();
+    let format = match delimiter {
+        b';' => "csv;",
+        b'\t' => "tsv",
+        _ => "csv",
+    };
+    Ok(Table {
+        path: path.to_path_buf(),
+        headers,
+        format: format.into(),
+        encoding: encoding.name().to_string(),
+        rows: Box::new(CsvRows {
+            csv,
+            record: csv::ByteRecord::new(),
+            row_no: 0,
+            width,
+            path: p,
+            encoding: encoding.name(),
+        }),
+    })
+}
+
+struct CsvRows<R: Read> {
+    csv: csv::Reader<R>,
+    record: csv::ByteRecord,
+    row_no: u64,
+    width: usize,
+    path: String,
+    /// The encoding decoded from; a U+FFFD in a cell means its bytes were not valid in it.
+    encoding: &'static str,
+}
+
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Result<RawRow, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let r = self.csv.read_byte_record(&mut self.record);
+            self.row_no += 1;
+            match r {
+                Ok(false) => return None,
+                Ok(true) => {
+                    // A line with nothing on it is not a row (trailing blank lines are common).
+                    if self.record.len() == 1
+                        && self.record[0].iter().all(|b| b.is_ascii_whitespace())
+                    {
+                        self.row_no -= 1;
+                        continue;
+                    }
+                    let cells: Vec<Cell> = self
+                        .record
+                        .iter()
+                        .map(|b| {
+                            let s = String::from_utf8_lossy(b);
+                            if s.trim().is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text(s.into_owned())
+                            }
+                        })
+                        .collect();
+                    let mut error = None;
+                    if cells.iter().any(|c| c.text().contains('\u{FFFD}')) {
+                        error = Some(format!(
+                            "row {}: bytes that are not valid {} (decoded as U+FFFD); re-save the \
+                             file as UTF-8 or pass --encoding",
+                            self.row_no, self.encoding
+                        ));
+                    }
+                    if cells.len() != self.width && error.is_none() && self.width > 1 {
+                        tracing::debug!(
+                            row = self.row_no,
+                            fields = cells.len(),
+                            header = self.width,
+                            "ragged row"
+                        );
+                    }
+                    return Some(Ok(RawRow {
+                        row_no: self.row_no,
+                        cells,
+                        error,
+                    }));
+                }
+                Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        let row = self.row_no;
+                        return Some(Err(InputError::Read {
+                            path: self.path.clone(),
+                            row,
+                            source: std::io::Error::other(e.to_string()),
+                        }));
+                    }
+                    return Some(Ok(RawRow {
+                        row_no: self.row_no,
+                        cells: Vec::new(),
+                        error: Some(format!("row {}: unreadable CSV: {e}", self.row_no)),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+struct TextRows<R: BufRead> {
+    lines: std::io::Lines<R>,
+    line_no: u64,
+    path: String,
+    /// The encoding decoded from; a U+FFFD in a cell means its bytes were not valid in it.
+    encoding: &'static str,
+}
+
+impl<R: BufRead> Iterator for TextRows<R> {
+    type Item = Result<RawRow, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let line = self.lines.next()?;
+            self.line_no += 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(source) => {
+                    return Some(Err(InputError::Read {
+                        path: self.path.clone(),
+                        row: self.line_no,
+                        source,
+                    }));
+                }
+            };
+            let line = line.trim_start_matches('\u{feff}').trim_end_matches('\r');
+            if line.trim().is_empty() {
+                continue;
+            }
+            let error = line.contains('\u{FFFD}').then(|| {
+                format!(
+                    "line {}: bytes that are not valid {} (decoded as U+FFFD)",
+                    self.line_no, self.encoding
+                )
+            });
+            return Some(Ok(RawRow {
+                row_no: self.line_no,
+                cells: vec![Cell::Text(line.to_string())],
+                error,
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_and_encodings_detected() {
+        assert_eq!(detect_delimiter("a;b;\"c,d\""), b';');
+        assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
+        assert_eq!(detect_delimiter("name"), b',');
+        let (gbk, _, _) =
+            encoding_rs::GBK.encode("供应商名称,统一社会信用代码\n上海华信有限公司,x\n");
+        assert_eq!(detect_encoding(&gbk), encoding_rs::GB18030);
+        assert_eq!(detect_encoding("供应商名称".as_bytes()), encoding_rs::UTF_8);
+        assert_eq!(detect_encoding(b"\xEF\xBB\xBFa"), encoding_rs::UTF_8);
+        assert_eq!(detect_encoding(b"\xFF\xFEa\0b\0"), encoding_rs::UTF_16LE);
+    }
+}

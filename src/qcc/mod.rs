@@ -1,0 +1,32 @@
+//! The vendor API "进出口信用核查" (`docs/vendor-api.md`): the method URL ([`endpoint`]), signed
+//! requests ([`client`]), the response envelope ([`envelope`]), record field names ([`record`]),
+//! paging ([`pager`]) and the one table that says what each status code means ([`status`]).
+//!
+//! This module knows nothing of SQLite or of the screening run: a search key and page go in, a
+//! [`CallRecord`] (audit facts plus a classified [`PageOutcome`]) comes out.
+
+pub mod client;
+pub mod endpoint;
+pub mod envelope;
+pub mod pager;
+pub mod record;
+pub mod status;
+
+pub use client::{CallRecord, PageOutcome, VendorClient};
+pub use endpoint::{DEFAULT_BASE_URL, Endpoint, METHOD_PATH};
+pub use envelope::{Envelope, Paging};
+pub use pager::{MAX_PAGES, PAGE_SIZE, Pager};
+pub use status::{Class, classify_status};
+
+/// The answer for one key after all its pages, as the screening stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// 200: the records of all pages, each exactly as received.
+    Found(Vec<serde_json::Value>),
+    /// 201: checked and absent.
+    NotFound,
+    /// 202/213/215/223 (or a local rejection): the key is final.
+    Invalid(String),
+    /// 207/208/209/218/219: the vendor cannot answer for this key; final.
+    Unsupported(String),
+}

@@ -1,0 +1,312 @@
+//! The screening run, as named steps: [`ingest`] (lock, open, stream the input into the store,
+//! count what is due), then [`Ingested::screen`]: dispatch every due key to a worker under the
+//! rate limit, drain what is in flight, and summarize with an exit code.
+//!
+//! Owns: the order of a run and the per-status actions of `docs/vendor-api.md` ([`worker`]).
+//! Must not touch SQL (that is the store's), HTTP details (the client's), or print: the `run`
+//! command prints what [`Summary`] says.
+
+pub mod progress;
+pub mod stop;
+pub mod throttle;
+pub mod worker;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use serde::Serialize;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::exit::ExitCode;
+use crate::input::{self, ReadOptions};
+use crate::key_state::KeyState;
+use crate::normalize::ClassifyOptions;
+use crate::qcc::{Endpoint, VendorClient};
+use crate::secrets::Credentials;
+use crate::store::writer::{BatchConfig, Writer};
+use crate::store::{self, DueFilter, IngestSummary, RunLock, Store};
+
+pub use progress::Counters;
+pub use stop::{StopReason, Stopper};
+pub use throttle::{BackoffConfig, Throttle};
+use worker::{Ctx, process_key};
+
+/// How long the vendor wants a 110 key left alone.
+pub const DEFER_FOR: Duration = Duration::from_secs(2 * 3600);
+
+/// Everything `run` needs, parsed from the command line.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub input: PathBuf,
+    pub db: PathBuf,
+    pub column: Option<String>,
+    pub read: ReadOptions,
+    pub qps: f64,
+    pub burst: u32,
+    pub concurrency: usize,
+    pub endpoint: Endpoint,
+    pub query_bad_checksums: bool,
+    pub max_calls: Option<u64>,
+    pub refresh_older_than: Option<Duration>,
+    pub dry_run: bool,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    pub progress: bool,
+    pub fail_on_worse: bool,
+    pub backoff: BackoffConfig,
+    pub batch: BatchConfig,
+    /// The command line as given, for the runs table (credentials are never on it).
+    pub command_line: String,
+}
+
+/// What a run did, printed at the end and stored in `runs.summary`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub run_id: Option<i64>,
+    pub rows: u64,
+    pub new_keys: u64,
+    pub invalid_rows: u64,
+    pub due: u64,
+    pub keys_by_state: BTreeMap<String, u64>,
+    pub calls: u64,
+    pub elapsed_secs: f64,
+    pub changes: u64,
+    pub worse_changes: u64,
+    pub slowdowns: u64,
+    pub stop: Option<String>,
+    /// Why the run stopped early, for the command to explain.
+    #[serde(skip)]
+    pub stop_reason: Option<StopReason>,
+    pub exit_code: ExitCode,
+}
+
+/// A run whose input is ingested: the database is locked and open, the due keys counted.
+pub struct Ingested {
+    opts: RunOptions,
+    store: Store,
+    _lock: RunLock,
+    started: Instant,
+    filter: DueFilter,
+    /// What ingest did.
+    pub ingest: IngestSummary,
+    /// Keys a screening would call, by kind.
+    pub due_by_kind: BTreeMap<String, u64>,
+}
+
+/// Lock the database, stream the input into it (idempotently), and count what is due.
+pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
+    let started = Instant::now();
+    let lock = RunLock::acquire(&opts.db)?;
+    let mut store = Store::open(&opts.db)?;
+    let table = input::open(&opts.input, &opts.read)?;
+    let path = table.path.display().to_string();
+    let sel = input::select_column(&path, &table.headers, opts.column.as_deref())?;
+    tracing::info!(file = %path, column = %sel.label, format = %table.format, "reading input");
+    let meta = input::meta(&table, &sel);
+    let canonical = std::fs::canonicalize(&opts.input)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.clone());
+    let classify = ClassifyOptions {
+        query_bad_checksums: opts.query_bad_checksums,
+    };
+    let headers = table.headers.clone();
+    let mut read_error = None;
+    let rows = table.rows.map_while(|r| match r {
+        Ok(raw) => Some(input::to_ingest_row(raw, &headers, &sel, classify, &path)),
+        Err(e) => {
+            read_error = Some(e);
+            None
+        }
+    });
+    let ingest = store.ingest(&canonical, &meta, rows)?;
+    if let Some(e) = read_error {
+        return Err(e).context("reading the input stopped; rows before the error were saved");
+    }
+    tracing::info!(
+        rows = ingest.rows,
+        new_keys = ingest.new_keys,
+        invalid_rows = ingest.invalid_rows,
+        "input ingested"
+    );
+    let now = Utc::now();
+    let filter = DueFilter {
+        now: store::ts(now),
+        refresh_before: opts
+            .refresh_older_than
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| store::ts(now - d)),
+    };
+    let due_by_kind = store.count_due(&filter)?;
+    Ok(Ingested {
+        opts,
+        store,
+        _lock: lock,
+        started,
+        filter,
+        ingest,
+        due_by_kind,
+    })
+}
+
+impl Ingested {
+    /// Keys a screening would call.
+    pub fn due(&self) -> u64 {
+        self.due_by_kind.values().sum()
+    }
+
+    /// The summary of a run that made no calls (a dry run, or one refused before calling).
+    pub fn summary_without_calls(&self, exit_code: ExitCode) -> anyhow::Result<Summary> {
+        Ok(Summary {
+            run_id: None,
+            rows: self.ingest.rows,
+            new_keys: self.ingest.new_keys,
+            invalid_rows: self.ingest.invalid_rows,
+            due: self.due(),
+            keys_by_state: self.store.counts_by_state()?,
+            calls: 0,
+            elapsed_secs: self.started.elapsed().as_secs_f64(),
+            changes: 0,
+            worse_changes: 0,
+            slowdowns: 0,
+            stop: None,
+            stop_reason: None,
+            exit_code,
+        })
+    }
+
+    /// Call the vendor for every due key. `stopper` is cancelled by SIGINT/SIGTERM (reason
+    /// `Interrupted`), quota, `--max-calls` or a fatal code.
+    pub async fn screen(self, creds: Credentials, stopper: Stopper) -> anyhow::Result<Summary> {
+        let opts = &self.opts;
+        let run_id = self
+            .store
+            .start_run(&opts.command_line, Some(self.ingest.file_id))?;
+        let writer = Writer::spawn(
+            opts.db.clone(),
+            Some(run_id),
+            opts.batch,
+            stopper.token.clone(),
+        )?;
+        let counters = Arc::new(Counters::default());
+        let ctx = Arc::new(Ctx {
+            client: VendorClient::new(opts.endpoint.clone(), creds, opts.timeout)
+                .map_err(anyhow::Error::msg)?,
+            throttle: Throttle::new(opts.qps, opts.burst, opts.concurrency, opts.backoff),
+            stopper: stopper.clone(),
+            writer: writer.tx.clone(),
+            counters: counters.clone(),
+            max_calls: opts.max_calls,
+            calls_reserved: AtomicU64::new(0),
+            max_attempts: opts.max_attempts.max(1),
+        });
+        let due = self.due();
+        tracing::info!(
+            endpoint = %ctx.client.endpoint().url(),
+            due,
+            qps = opts.qps,
+            concurrency = opts.concurrency,
+            "screening started"
+        );
+        let progress_done = CancellationToken::new();
+        let progress = progress::start(due, counters, opts.progress, progress_done.clone());
+        let tasks = self.dispatch(&ctx).await?;
+        drain(tasks, opts.timeout).await;
+        let slowdowns = ctx.throttle.slowdowns();
+        drop(ctx);
+        progress_done.cancel();
+        let _ = progress.await;
+        writer.finish().context("committing the last answers")?;
+        self.summarize(run_id, &stopper, slowdowns)
+    }
+
+    /// Page through due keys by id, one task per key, each holding a call slot.
+    async fn dispatch(&self, ctx: &Arc<Ctx>) -> anyhow::Result<JoinSet<()>> {
+        let stop = &ctx.stopper.token;
+        let mut tasks = JoinSet::new();
+        let mut after = 0i64;
+        loop {
+            let batch = self.store.due_keys(after, 500, &self.filter)?;
+            let Some(last) = batch.last() else {
+                return Ok(tasks);
+            };
+            after = last.key_id;
+            for item in batch {
+                let permit = tokio::select! {
+                    p = ctx.throttle.slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => return Ok(tasks),
+                    },
+                    _ = stop.cancelled() => return Ok(tasks),
+                };
+                let ctx = ctx.clone();
+                tasks.spawn(async move {
+                    process_key(&ctx, item).await;
+                    drop(permit);
+                });
+                while let Some(r) = tasks.try_join_next() {
+                    log_join(r);
+                }
+            }
+        }
+    }
+
+    /// Counts, exit code and the runs row.
+    fn summarize(&self, run_id: i64, stopper: &Stopper, slowdowns: u64) -> anyhow::Result<Summary> {
+        let store = &self.store;
+        let mut summary = self.summary_without_calls(ExitCode::Ok)?;
+        summary.run_id = Some(run_id);
+        summary.calls = store.calls_in_run(run_id)?;
+        (summary.changes, summary.worse_changes) = store.changes_in_run(run_id)?;
+        let reason = stopper.reason();
+        let incomplete: u64 = KeyState::ALL
+            .iter()
+            .filter(|s| s.is_unfinished())
+            .map(|s| summary.keys_by_state.get(s.as_str()).copied().unwrap_or(0))
+            .sum();
+        summary.exit_code = match &reason {
+            Some(r) => r.exit_code(),
+            None if stopper.token.is_cancelled() => ExitCode::Error,
+            None if incomplete > 0 => ExitCode::Incomplete,
+            None if self.opts.fail_on_worse && summary.worse_changes > 0 => ExitCode::Worse,
+            None => ExitCode::Ok,
+        };
+        summary.stop = reason.as_ref().map(|r| format!("{r:?}"));
+        summary.stop_reason = reason;
+        summary.slowdowns = slowdowns;
+        store.finish_run(
+            run_id,
+            summary.exit_code.code() as i64,
+            &serde_json::to_value(&summary).unwrap_or_default(),
+        )?;
+        Ok(summary)
+    }
+}
+
+/// In-flight calls finish (bounded by the HTTP timeout), then everything is committed.
+async fn drain(mut tasks: JoinSet<()>, timeout: Duration) {
+    let drain_limit = timeout + Duration::from_secs(5);
+    let drained = tokio::time::timeout(drain_limit, async {
+        while let Some(r) = tasks.join_next().await {
+            log_join(r);
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            "in-flight calls did not finish in {drain_limit:?}; abandoning them (their keys stay due)"
+        );
+        tasks.abort_all();
+    }
+}
+
+fn log_join(r: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = r {
+        tracing::error!("worker task failed: {e}");
+    }
+}

@@ -1,0 +1,198 @@
+//! One key, all its pages: the per-status actions of `docs/vendor-api.md` (store, defer, slow
+//! down, stop on quota or fatal codes, retry transient failures with backoff, give up as `failed`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use super::DEFER_FOR;
+use super::progress::Counters;
+use super::stop::{StopReason, Stopper};
+use super::throttle::Throttle;
+use crate::qcc::{CallRecord, Class, Outcome, Pager, VendorClient};
+use crate::store::{WorkItem, WriteOp};
+
+/// 120/122 answers for one key before it counts as failed for this run.
+const MAX_SLOWDOWNS_PER_KEY: u32 = 30;
+
+/// What every worker shares.
+pub(super) struct Ctx {
+    pub client: VendorClient,
+    pub throttle: Throttle,
+    pub stopper: Stopper,
+    pub writer: std::sync::mpsc::Sender<WriteOp>,
+    pub counters: Arc<Counters>,
+    pub max_calls: Option<u64>,
+    pub calls_reserved: AtomicU64,
+    pub max_attempts: u32,
+}
+
+impl Ctx {
+    fn send(&self, op: WriteOp) {
+        if self.writer.send(op).is_err() {
+            // The writer is gone (database error, already logged): stop calling.
+            self.stopper.token.cancel();
+        }
+    }
+
+    /// Reserve one call under `--max-calls`.
+    fn reserve_call(&self) -> bool {
+        let n = self.calls_reserved.fetch_add(1, Ordering::SeqCst);
+        match self.max_calls {
+            Some(max) if n >= max => {
+                self.stopper.stop(StopReason::MaxCalls(max));
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Where one key stands between its calls.
+struct KeyProgress {
+    pager: Pager,
+    attempts: u32,
+    slowdowns: u32,
+}
+
+/// After a call: ask again (next page or retry), or the key is done for this run.
+enum Next {
+    Again,
+    Done,
+}
+
+/// One key, all its pages, with the per-status actions of the vendor table.
+pub(super) async fn process_key(ctx: &Ctx, item: WorkItem) {
+    let mut key = KeyProgress {
+        pager: Pager::new(),
+        attempts: 0,
+        slowdowns: 0,
+    };
+    let never = CancellationToken::new();
+    loop {
+        // A key whose first pages are paid for finishes its paging on Ctrl-C (in-flight work),
+        // rather than paying for those pages again on resume; quota and fatal stops do not.
+        let finishing =
+            key.pager.page() > 1 && ctx.stopper.reason() == Some(StopReason::Interrupted);
+        let gate = if finishing {
+            &never
+        } else {
+            &ctx.stopper.token
+        };
+        if !ctx.throttle.ready(gate).await || !ctx.reserve_call() {
+            return;
+        }
+        let call = ctx.client.fetch_page(&item.key, key.pager.page()).await;
+        ctx.counters.calls.fetch_add(1, Ordering::Relaxed);
+        match handle(ctx, &item, &mut key, call).await {
+            Next::Again => continue,
+            Next::Done => return,
+        }
+    }
+}
+
+async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRecord) -> Next {
+    let class = call.outcome.class;
+    let status = call.vendor_status.clone();
+    let message = call.message.clone();
+    let retry_after = call.outcome.retry_after;
+    let more = class == Class::Found && key.pager.absorb(&call.outcome);
+    ctx.send(WriteOp::Call {
+        key_id: item.key_id,
+        call: Box::new(call),
+    });
+    let c = &ctx.counters;
+    let answer = |outcome: Outcome, counter: &AtomicU64| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        c.done.fetch_add(1, Ordering::Relaxed);
+        ctx.send(WriteOp::Answer {
+            key_id: item.key_id,
+            outcome,
+            status: status.clone(),
+            message: message.clone(),
+            at: Utc::now(),
+        });
+        Next::Done
+    };
+    match class {
+        Class::Found if more => {
+            key.attempts = 0;
+            Next::Again
+        }
+        Class::Found | Class::NotFound => {
+            let outcome = std::mem::take(&mut key.pager).finish();
+            let counter = match outcome {
+                Outcome::Found(_) => &c.found,
+                _ => &c.not_found,
+            };
+            answer(outcome, counter)
+        }
+        Class::Invalid => answer(Outcome::Invalid(message.clone()), &c.invalid),
+        Class::Unsupported => answer(Outcome::Unsupported(message.clone()), &c.unsupported),
+        Class::Defer => defer(ctx, item, status, message),
+        Class::SlowDown => {
+            ctx.throttle.slow_down(status.as_deref().unwrap_or("120"));
+            key.slowdowns += 1;
+            if key.slowdowns >= MAX_SLOWDOWNS_PER_KEY {
+                return fail(ctx, item, status, message, key.attempts + key.slowdowns);
+            }
+            Next::Again
+        }
+        Class::Quota | Class::Fatal => {
+            let (code, message) = (status.unwrap_or_default(), message);
+            ctx.stopper.stop(if class == Class::Quota {
+                StopReason::Quota { code, message }
+            } else {
+                StopReason::Fatal { code, message }
+            });
+            Next::Done
+        }
+        Class::Transient => {
+            key.attempts += 1;
+            tracing::debug!(key = %item.key, attempts = key.attempts, %message, "transient failure");
+            if key.attempts >= ctx.max_attempts {
+                return fail(ctx, item, status, message, key.attempts);
+            }
+            let wait = ctx.throttle.backoff(key.attempts, retry_after);
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => Next::Again,
+                _ = ctx.stopper.token.cancelled() => Next::Done,
+            }
+        }
+    }
+}
+
+fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) -> Next {
+    ctx.counters.deferred.fetch_add(1, Ordering::Relaxed);
+    ctx.counters.done.fetch_add(1, Ordering::Relaxed);
+    let not_before = Utc::now() + chrono::Duration::seconds(DEFER_FOR.as_secs() as i64);
+    tracing::warn!(key = %item.key, "vendor answered 110 (same query failing repeatedly): key deferred for 2 hours");
+    ctx.send(WriteOp::Defer {
+        key_id: item.key_id,
+        status,
+        message,
+        not_before,
+    });
+    Next::Done
+}
+
+fn fail(
+    ctx: &Ctx,
+    item: &WorkItem,
+    status: Option<String>,
+    message: String,
+    attempts: u32,
+) -> Next {
+    tracing::warn!(key = %item.key, attempts, %message, "giving up on this key for this run (state failed; the next run retries it)");
+    ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
+    ctx.counters.done.fetch_add(1, Ordering::Relaxed);
+    ctx.send(WriteOp::Failed {
+        key_id: item.key_id,
+        status,
+        message,
+        attempts,
+    });
+    Next::Done
+}

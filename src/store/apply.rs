@@ -1,0 +1,290 @@
+//! Writing answers: a key's state change, its screening, records, punishments and the changes
+//! against its previous answer commit in one transaction, so a kill leaves all of it or none.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
+use serde_json::Value;
+
+use super::{Result, Store, ts};
+use crate::changes::{Change, Snapshot, is_cancelled};
+use crate::key_state::KeyState;
+use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, punishments};
+use crate::qcc::{CallRecord, Outcome};
+
+/// A change of state for a key, written by the single writer.
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// One call, for the audit trail.
+    Call { key_id: i64, call: Box<CallRecord> },
+    /// The key's answer (all pages): a new screening with its records.
+    Answer {
+        key_id: i64,
+        outcome: Outcome,
+        status: Option<String>,
+        message: String,
+        at: DateTime<Utc>,
+    },
+    /// 110: not before `not_before`.
+    Defer {
+        key_id: i64,
+        status: Option<String>,
+        message: String,
+        not_before: DateTime<Utc>,
+    },
+    /// Transient failures exhausted for this run.
+    Failed {
+        key_id: i64,
+        status: Option<String>,
+        message: String,
+        attempts: u32,
+    },
+}
+
+impl Store {
+    /// Apply a batch of writes in one transaction: a kill leaves all of it or none of it.
+    pub fn apply(&mut self, run_id: Option<i64>, ops: &[WriteOp]) -> Result<()> {
+        let e = self.e();
+        let tx = self.conn.transaction().map_err(&e)?;
+        for op in ops {
+            apply_one(&tx, run_id, op).map_err(&e)?;
+        }
+        tx.commit().map_err(&e)
+    }
+}
+
+fn apply_one(tx: &Transaction<'_>, run_id: Option<i64>, op: &WriteOp) -> rusqlite::Result<()> {
+    match op {
+        WriteOp::Call { key_id, call } => insert_call(tx, run_id, *key_id, call),
+        WriteOp::Answer {
+            key_id,
+            outcome,
+            status,
+            message,
+            at,
+        } => {
+            let answer = Answer {
+                key_id: *key_id,
+                run_id,
+                status: status.as_deref(),
+                message,
+                at: ts(*at),
+            };
+            insert_answer(tx, &answer, outcome)
+        }
+        WriteOp::Defer {
+            key_id,
+            status,
+            message,
+            not_before,
+        } => {
+            tx.prepare_cached(
+                "UPDATE keys SET state=?5, status=?2, message=?3, not_before=?4 WHERE id=?1",
+            )?
+            .execute(params![
+                key_id,
+                status,
+                message,
+                ts(*not_before),
+                KeyState::Deferred
+            ])?;
+            Ok(())
+        }
+        WriteOp::Failed {
+            key_id,
+            status,
+            message,
+            attempts,
+        } => {
+            tx.prepare_cached(
+                "UPDATE keys SET state=?5, status=?2, message=?3, attempts=?4 WHERE id=?1",
+            )?
+            .execute(params![key_id, status, message, attempts, KeyState::Failed])?;
+            Ok(())
+        }
+    }
+}
+
+fn insert_call(
+    tx: &Transaction<'_>,
+    run_id: Option<i64>,
+    key_id: i64,
+    call: &CallRecord,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO calls(run_id, key_id, at, search_key, page, http_status, vendor_status,
+           message, order_number, latency_ms, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        run_id,
+        key_id,
+        ts(call.at),
+        call.search_key,
+        call.page,
+        call.http_status,
+        call.vendor_status,
+        call.message,
+        call.order_number,
+        call.latency.as_millis() as i64,
+        call.body,
+    ])?;
+    Ok(())
+}
+
+/// The facts of one answer besides its records.
+struct Answer<'a> {
+    key_id: i64,
+    run_id: Option<i64>,
+    status: Option<&'a str>,
+    message: &'a str,
+    at: String,
+}
+
+/// A new screening with its records, the key's new state, and the changes against the key's
+/// previous answer.
+fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rusqlite::Result<()> {
+    let (st, records): (KeyState, &[Value]) = match outcome {
+        Outcome::Found(r) => (KeyState::Found, r),
+        Outcome::NotFound => (KeyState::NotFound, &[]),
+        Outcome::Invalid(_) => (KeyState::Invalid, &[]),
+        Outcome::Unsupported(_) => (KeyState::Unsupported, &[]),
+    };
+    let previous: Option<(i64, KeyState)> = tx
+        .query_row(
+            "SELECT s.id, s.state FROM keys k JOIN screenings s ON s.id = k.screening_id
+             WHERE k.id=?1",
+            [a.key_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    tx.prepare_cached(
+        "INSERT INTO screenings(key_id, run_id, state, status, message, checked_at, record_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        a.key_id,
+        a.run_id,
+        st,
+        a.status,
+        a.message,
+        a.at,
+        records.len() as i64
+    ])?;
+    let sid = tx.last_insert_rowid();
+    for (ord, rec) in records.iter().enumerate() {
+        insert_record(tx, sid, ord, rec)?;
+    }
+    tx.prepare_cached(
+        "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
+           not_before=NULL, attempts=0 WHERE id=?1",
+    )?
+    .execute(params![a.key_id, st, a.status, a.message, a.at, sid])?;
+    if let Some((prev_id, prev_state)) = previous
+        && prev_state.is_answered()
+        && st.is_answered()
+    {
+        let before = snapshot(tx, prev_id, prev_state)?;
+        let after = snapshot(tx, sid, st)?;
+        for c in crate::changes::diff(&before, &after) {
+            insert_change(tx, a, sid, prev_id, &c)?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_record(tx: &Transaction<'_>, sid: i64, ord: usize, rec: &Value) -> rusqlite::Result<()> {
+    let fields = RECORD_FIELDS.map(|name| field(rec, name).map(|s| s.into_owned()));
+    tx.prepare_cached(
+        "INSERT INTO records(screening_id, ord, vendor_id, reg_gov, trade_type, reg_date, reg_no,
+           admin_area, econo_area, special_area, cancel_flag, annual_status, validity_date,
+           industry_type, ebusiness_type, identify_date, identify_level, identify_code, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?
+    .execute(params_from_iter(
+        [&sid as &dyn ToSql, &(ord as i64)]
+            .into_iter()
+            .chain(fields.iter().map(|f| f as &dyn ToSql))
+            .chain([&rec.to_string() as &dyn ToSql]),
+    ))?;
+    let rid = tx.last_insert_rowid();
+    for (pord, p) in punishments(rec).iter().enumerate() {
+        let [no, decision_no, party, punish_date, case_prop] =
+            PUNISHMENT_FIELDS.map(|name| field(p, name).map(|s| s.into_owned()));
+        tx.prepare_cached(
+            "INSERT INTO punishments(record_id, ord, no, decision_no, party, punish_date, case_prop, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            rid,
+            pord as i64,
+            no,
+            decision_no,
+            party,
+            punish_date,
+            case_prop,
+            p.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn snapshot(tx: &Transaction<'_>, sid: i64, st: KeyState) -> rusqlite::Result<Snapshot> {
+    let mut s = Snapshot {
+        found: st == KeyState::Found,
+        ..Default::default()
+    };
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, COALESCE(identify_level, ''), COALESCE(cancel_flag, ''), COALESCE(reg_no, '')
+         FROM records WHERE screening_id=?1 ORDER BY ord",
+    )?;
+    let recs = stmt
+        .query_map([sid], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut pstmt = tx.prepare_cached(
+        "SELECT COALESCE(NULLIF(decision_no, ''), raw) FROM punishments WHERE record_id=?1",
+    )?;
+    for (rid, level, cancel, reg_no) in recs {
+        s.levels.push(level);
+        if is_cancelled(&cancel) {
+            s.cancelled.insert(reg_no);
+        }
+        let ps = pstmt
+            .query_map([rid], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<BTreeSet<_>>>()?;
+        s.punishments.extend(ps);
+    }
+    Ok(s)
+}
+
+fn insert_change(
+    tx: &Transaction<'_>,
+    a: &Answer<'_>,
+    sid: i64,
+    prev: i64,
+    c: &Change,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO changes(key_id, run_id, screening_id, previous_screening_id, kind, worse, detail,
+           detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        a.key_id,
+        a.run_id,
+        sid,
+        prev,
+        c.kind.as_str(),
+        c.kind.is_worse() as i64,
+        c.detail,
+        a.at
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Runs and their costs: the runs table, and the counts `status` and the run summary show.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::queue::DueFilter;
+use super::{Result, Store, ts};
+
+/// Counts for `status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StatusCounts {
+    pub keys_by_state: BTreeMap<String, u64>,
+    pub input_rows: u64,
+    pub calls_total: u64,
+    pub calls_last_run: u64,
+    pub runs: u64,
+    pub last_run: Option<RunInfo>,
+    pub due_now: BTreeMap<String, u64>,
+    pub deferred_waiting: u64,
+    pub next_deferred_at: Option<String>,
+}
+
+/// The last run, for `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub command: String,
+    pub exit_code: Option<i64>,
+    pub calls: i64,
+}
+
+/// A run, for the cost table.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunCost {
+    pub id: i64,
+    pub started_at: String,
+    pub calls: i64,
+    pub billed: i64,
+    pub exit_code: Option<i64>,
+}
+
+impl Store {
+    pub fn start_run(&self, command: &str, file_id: Option<i64>) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO runs(started_at, command, input_file_id) VALUES (?1, ?2, ?3)",
+                params![ts(Utc::now()), command, file_id],
+            )
+            .map_err(self.e())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_run(&self, run_id: i64, exit_code: i64, summary: &Value) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE runs SET ended_at=?2, exit_code=?3, summary=?4,
+                   calls=(SELECT COUNT(*) FROM calls WHERE run_id=?1) WHERE id=?1",
+                params![run_id, ts(Utc::now()), exit_code, summary.to_string()],
+            )
+            .map_err(self.e())?;
+        Ok(())
+    }
+
+    /// Keys by state: of one input file's rows (`Some`) or of the whole database.
+    /// Keys by state, over the whole database (a run processes every due key, whatever file
+    /// brought it in).
+    pub fn counts_by_state(&self) -> Result<BTreeMap<String, u64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM keys GROUP BY state")
+            .map_err(self.e())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(self.e())?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(self.e())
+    }
+
+    pub fn calls_in_run(&self, run_id: i64) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM calls WHERE run_id=?1",
+                [run_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.e())
+    }
+
+    pub fn changes_in_run(&self, run_id: i64) -> Result<(u64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(worse), 0) FROM changes WHERE run_id=?1",
+                [run_id],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(self.e())
+    }
+
+    /// Everything `status` shows.
+    pub fn status(&self, f: &DueFilter) -> Result<StatusCounts> {
+        let one = |sql: &str| -> Result<u64> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(self.e())
+        };
+        let last_run = self
+            .conn
+            .query_row(
+                "SELECT id, started_at, ended_at, command, exit_code,
+                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id) FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(RunInfo {
+                        id: r.get(0)?,
+                        started_at: r.get(1)?,
+                        ended_at: r.get(2)?,
+                        command: r.get(3)?,
+                        exit_code: r.get(4)?,
+                        calls: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.e())?;
+        let (deferred_waiting, next_deferred_at) = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*), MIN(not_before) FROM keys WHERE state='deferred' AND not_before > ?1",
+                [&f.now],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Option<String>>(1)?)),
+            )
+            .map_err(self.e())?;
+        Ok(StatusCounts {
+            keys_by_state: self.counts_by_state()?,
+            input_rows: one("SELECT COUNT(*) FROM input_rows")?,
+            calls_total: one("SELECT COUNT(*) FROM calls")?,
+            calls_last_run: last_run.as_ref().map(|r| r.calls as u64).unwrap_or(0),
+            runs: one("SELECT COUNT(*) FROM runs")?,
+            last_run,
+            due_now: self.count_due(f)?,
+            deferred_waiting,
+            next_deferred_at,
+        })
+    }
+
+    /// Calls and billed answers (200/201) per run, newest first.
+    pub fn run_costs(&self) -> Result<Vec<RunCost>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.id, r.started_at,
+                   (SELECT COUNT(*) FROM calls c WHERE c.run_id=r.id),
+                   (SELECT COUNT(*) FROM calls c WHERE c.run_id=r.id AND c.vendor_status IN ('200','201')),
+                   r.exit_code
+                 FROM runs r ORDER BY r.id DESC",
+            )
+            .map_err(self.e())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RunCost {
+                    id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    calls: r.get(2)?,
+                    billed: r.get(3)?,
+                    exit_code: r.get(4)?,
+                })
+            })
+            .map_err(self.e())?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(self.e())
+    }
+}
