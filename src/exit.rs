@@ -17,6 +17,9 @@ pub enum ExitCode {
     Incomplete = 5,
     /// Finished, and `--fail-on-change worse` found something that got worse.
     Worse = 6,
+    /// The vendor could not be reached (refused, DNS, TLS, proxy) for a run of attempts with no
+    /// answer; nothing was billed for them. Resumable once the network is back.
+    Unreachable = 7,
     /// Interrupted by SIGINT/SIGTERM; everything answered so far is committed.
     Interrupted = 130,
 }
@@ -44,6 +47,9 @@ impl ExitCode {
             }
             ExitCode::Worse => {
                 "something got worse (--fail-on-change worse): see `qcc-credit changes`"
+            }
+            ExitCode::Unreachable => {
+                "the vendor could not be reached: check the network, proxy and --base-url, then run again"
             }
             ExitCode::Error | ExitCode::Usage => "stopped on an error",
         }

@@ -158,6 +158,9 @@ pub struct RunArgs {
     /// Quiet time before the rate steps back up, in milliseconds (tuning).
     #[arg(long, default_value_t = 10000, hide = true)]
     pub recover_after_ms: u64,
+    /// A delay before every database commit, in milliseconds: a slow disk on purpose (tests).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub test_commit_delay_ms: u64,
 }
 
 #[derive(Debug, Args)]

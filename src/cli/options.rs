@@ -46,7 +46,10 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
             recover_after: Duration::from_millis(args.recover_after_ms),
             ..BackoffConfig::default()
         },
-        batch: BatchConfig::default(),
+        batch: BatchConfig {
+            commit_delay: Duration::from_millis(args.test_commit_delay_ms),
+            ..BatchConfig::default()
+        },
         command_line,
     })
 }

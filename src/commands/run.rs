@@ -77,6 +77,31 @@ fn print_stop(reason: &StopReason) {
         StopReason::MaxCalls(n) => eprintln!(
             "qcc-credit: stopped at --max-calls {n}; run the same command again to continue"
         ),
+        StopReason::Unreachable {
+            url,
+            error,
+            attempts,
+        } => eprintln!(
+            "qcc-credit: the vendor could not be reached at {url}: {error}\n  {attempts} attempts in a row \
+             got no answer (none is billed); check the network, proxy and --base-url/--endpoint, \
+             then run the same command again"
+        ),
+        StopReason::Storage {
+            error,
+            disk_full,
+            unsaved_answers,
+        } => {
+            let what = if *disk_full {
+                "disk full".to_string()
+            } else {
+                format!("the database could not be written ({error})")
+            };
+            eprintln!(
+                "qcc-credit: {what}: {unsaved_answers} answers received but not saved (they will be \
+                 asked again); calling stopped at the first failed write. Free space, then run the \
+                 same command again"
+            );
+        }
         StopReason::Interrupted => {}
     }
 }
@@ -118,12 +143,18 @@ pub(super) fn print_summary(s: &Summary) {
         s.due
     );
     println!("  keys: {states}");
+    let answered = s.calls - s.unreached;
     println!(
-        "  calls this run: {} in {:.1} s ({:.2} calls/s); every call is assumed billed",
-        s.calls,
+        "  calls this run: {answered} answered by the vendor (assume each billed) in {:.1} s ({:.2} calls/s)",
         s.elapsed_secs,
-        s.calls as f64 / s.elapsed_secs.max(0.001)
+        answered as f64 / s.elapsed_secs.max(0.001)
     );
+    if s.unreached > 0 {
+        println!(
+            "  {} attempt(s) never reached the vendor (connection refused, DNS, TLS or proxy): not billed",
+            s.unreached
+        );
+    }
     if s.slowdowns > 0 {
         println!(
             "  the vendor asked to slow down {} time(s) (120/122)",

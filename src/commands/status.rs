@@ -31,8 +31,8 @@ fn print_status(db: &Path, store: &Store, st: &store::StatusCounts) -> anyhow::R
     let states = state_line(&st.keys_by_state);
     println!("keys: {states}");
     println!(
-        "calls: {} in all, {} in the last run, {} runs",
-        st.calls_total, st.calls_last_run, st.runs
+        "calls: {} in all ({} never reached the vendor, not billed), {} in the last run, {} runs",
+        st.calls_total, st.calls_unreached_total, st.calls_last_run, st.runs
     );
     if let Some(r) = &st.last_run {
         println!(

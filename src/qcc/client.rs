@@ -27,6 +27,9 @@ pub struct CallRecord {
     pub latency: Duration,
     /// The raw body as received (lossy UTF-8), when one was received.
     pub body: Option<String>,
+    /// False when the request never reached the vendor (connection refused, DNS, TLS, proxy):
+    /// such an attempt is not billed.
+    pub reached: bool,
     pub outcome: PageOutcome,
 }
 
@@ -127,6 +130,7 @@ impl VendorClient {
             order_number: None,
             latency: Duration::ZERO,
             body: None,
+            reached: true,
             outcome: PageOutcome::of(Class::Transient),
         };
         tracing::debug!(url = %redact_url(url.as_str()), "calling vendor");
@@ -141,6 +145,7 @@ impl VendorClient {
             Ok(r) => r,
             Err(e) => {
                 rec.latency = started.elapsed();
+                rec.reached = !e.is_connect();
                 rec.message = transport_error(e);
                 return rec;
             }
@@ -228,10 +233,11 @@ fn transport_error(e: reqwest::Error) -> String {
         chain.push_str(&s.to_string());
         src = s.source();
     }
-    let kind = if timeout {
+    let lower = chain.to_lowercase();
+    let kind = if connect {
+        connect_failure(&lower, timeout)
+    } else if timeout {
         "timed out"
-    } else if connect {
-        "could not connect"
     } else if body || chain.contains("closed") || chain.contains("reset") {
         "connection dropped"
     } else {
@@ -239,4 +245,22 @@ fn transport_error(e: reqwest::Error) -> String {
     };
     let msg = format!("{kind}: {chain}");
     redact_url(&msg)
+}
+
+/// Why a connection was never made, in the words an on-call engineer searches for.
+fn connect_failure(chain: &str, timeout: bool) -> &'static str {
+    if chain.contains("proxy") {
+        "could not connect (proxy error)"
+    } else if chain.contains("dns") || chain.contains("lookup") || chain.contains("resolve") {
+        "could not connect (DNS lookup failed)"
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
+        "could not connect (TLS handshake failed)"
+    } else if chain.contains("refused") {
+        "could not connect (connection refused)"
+    } else if timeout {
+        "could not connect (timed out)"
+    } else {
+        "could not connect"
+    }
 }

@@ -74,7 +74,10 @@ pub struct Summary {
     pub invalid_rows: u64,
     pub due: u64,
     pub keys_by_state: BTreeMap<String, u64>,
+    /// Every attempt of this run.
     pub calls: u64,
+    /// Of `calls`, attempts that never reached the vendor (refused, DNS, TLS, proxy): not billed.
+    pub unreached: u64,
     pub elapsed_secs: f64,
     pub changes: u64,
     pub worse_changes: u64,
@@ -170,6 +173,7 @@ impl Ingested {
             due: self.due(),
             keys_by_state: self.store.counts_by_state()?,
             calls: 0,
+            unreached: 0,
             elapsed_secs: self.started.elapsed().as_secs_f64(),
             changes: 0,
             worse_changes: 0,
@@ -199,11 +203,12 @@ impl Ingested {
                 .map_err(anyhow::Error::msg)?,
             throttle: Throttle::new(opts.qps, opts.burst, opts.concurrency, opts.backoff),
             stopper: stopper.clone(),
-            writer: writer.tx.clone(),
+            writer: writer.handle(),
             counters: counters.clone(),
             max_calls: opts.max_calls,
             calls_reserved: AtomicU64::new(0),
             max_attempts: opts.max_attempts.max(1),
+            unreachable: Default::default(),
         });
         let due = self.due();
         tracing::info!(
@@ -216,12 +221,18 @@ impl Ingested {
         let progress_done = CancellationToken::new();
         let progress = progress::start(due, counters, opts.progress, progress_done.clone());
         let tasks = self.dispatch(&ctx).await?;
-        drain(tasks, opts.timeout).await;
+        drain(tasks, opts.timeout, &stopper.token).await;
         let slowdowns = ctx.throttle.slowdowns();
         drop(ctx);
         progress_done.cancel();
         let _ = progress.await;
-        writer.finish().context("committing the last answers")?;
+        if let Err(f) = writer.finish() {
+            stopper.stop(StopReason::Storage {
+                error: f.source.to_string(),
+                disk_full: f.source.is_disk_full(),
+                unsaved_answers: f.unsaved_answers,
+            });
+        }
         self.summarize(run_id, &stopper, slowdowns)
     }
 
@@ -261,7 +272,7 @@ impl Ingested {
         let store = &self.store;
         let mut summary = self.summary_without_calls(ExitCode::Ok)?;
         summary.run_id = Some(run_id);
-        summary.calls = store.calls_in_run(run_id)?;
+        (summary.calls, summary.unreached) = store.calls_in_run(run_id)?;
         (summary.changes, summary.worse_changes) = store.changes_in_run(run_id)?;
         let reason = stopper.reason();
         let incomplete: u64 = KeyState::ALL
@@ -279,24 +290,39 @@ impl Ingested {
         summary.stop = reason.as_ref().map(|r| format!("{r:?}"));
         summary.stop_reason = reason;
         summary.slowdowns = slowdowns;
-        store.finish_run(
+        let closed = store.finish_run(
             run_id,
             summary.exit_code.code() as i64,
             &serde_json::to_value(&summary).unwrap_or_default(),
-        )?;
+        );
+        match closed {
+            Ok(()) => {}
+            // The database that failed the writer may refuse this too; the summary still stands.
+            Err(e) if matches!(summary.stop_reason, Some(StopReason::Storage { .. })) => {
+                tracing::warn!("could not close the run row: {e}");
+            }
+            Err(e) => return Err(e.into()),
+        }
         Ok(summary)
     }
 }
 
-/// In-flight calls finish (bounded by the HTTP timeout), then everything is committed.
-async fn drain(mut tasks: JoinSet<()>, timeout: Duration) {
-    let drain_limit = timeout + Duration::from_secs(5);
-    let drained = tokio::time::timeout(drain_limit, async {
+/// A normal run waits until every dispatched key has reached a state, however many pages, retries
+/// or slow-down pauses that takes: abandoning a key whose pages are paid for would pay them again
+/// on the next run. Only a stop (signal, quota, `--max-calls`, fatal code, storage failure) bounds
+/// the wait: in-flight calls finish within the HTTP timeout, the rest are abandoned.
+async fn drain(mut tasks: JoinSet<()>, timeout: Duration, stop: &CancellationToken) {
+    let join_all = async |tasks: &mut JoinSet<()>| {
         while let Some(r) = tasks.join_next().await {
             log_join(r);
         }
-    })
-    .await;
+    };
+    tokio::select! {
+        _ = join_all(&mut tasks) => return,
+        _ = stop.cancelled() => {}
+    }
+    let drain_limit = timeout + Duration::from_secs(5);
+    let drained = tokio::time::timeout(drain_limit, join_all(&mut tasks)).await;
     if drained.is_err() {
         tracing::warn!(
             "in-flight calls did not finish in {drain_limit:?}; abandoning them (their keys stay due)"

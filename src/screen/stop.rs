@@ -1,4 +1,4 @@
-//! Why a run stops early, decided once: the first reason wins, except that a fatal one overrides.
+//! Why a run stops early, decided once.
 
 use std::sync::{Arc, Mutex};
 
@@ -9,10 +9,28 @@ use crate::exit::ExitCode;
 /// Why a run stopped before the work was done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopReason {
-    Quota { code: String, message: String },
+    Quota {
+        code: String,
+        message: String,
+    },
     MaxCalls(u64),
-    Fatal { code: String, message: String },
+    Fatal {
+        code: String,
+        message: String,
+    },
     Interrupted,
+    /// Attempts in a row never reached the vendor (refused, DNS, TLS, proxy): an outage.
+    Unreachable {
+        url: String,
+        error: String,
+        attempts: u32,
+    },
+    /// The database could not be written (a full disk, most often): the run stopped calling.
+    Storage {
+        error: String,
+        disk_full: bool,
+        unsaved_answers: u64,
+    },
 }
 
 impl StopReason {
@@ -22,11 +40,19 @@ impl StopReason {
             StopReason::Quota { .. } | StopReason::MaxCalls(_) => ExitCode::Quota,
             StopReason::Fatal { .. } => ExitCode::Fatal,
             StopReason::Interrupted => ExitCode::Interrupted,
+            StopReason::Unreachable { .. } => ExitCode::Unreachable,
+            StopReason::Storage { .. } => ExitCode::Error,
         }
+    }
+
+    /// Reasons that override an earlier one: the run cannot go on whatever else happened.
+    fn overrides(&self) -> bool {
+        matches!(self, StopReason::Fatal { .. } | StopReason::Storage { .. })
     }
 }
 
-/// Sets the stop reason once and cancels dispatch.
+/// Sets the stop reason once (the first wins, except that a fatal or storage failure overrides
+/// the others) and cancels dispatch.
 #[derive(Clone, Default)]
 pub struct Stopper {
     pub token: CancellationToken,
@@ -36,11 +62,9 @@ pub struct Stopper {
 impl Stopper {
     pub fn stop(&self, r: StopReason) {
         let mut g = self.reason.lock().unwrap_or_else(|e| e.into_inner());
-        let replace = match (&*g, &r) {
-            (None, _) => true,
-            (Some(StopReason::Fatal { .. }), _) => false,
-            (Some(_), StopReason::Fatal { .. }) => true,
-            _ => false,
+        let replace = match &*g {
+            None => true,
+            Some(old) => !old.overrides() && r.overrides(),
         };
         if replace {
             *g = Some(r);

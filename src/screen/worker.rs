@@ -1,8 +1,9 @@
 //! One key, all its pages: the per-status actions of `docs/vendor-api.md` (store, defer, slow
 //! down, stop on quota or fatal codes, retry transient failures with backoff, give up as `failed`).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
@@ -12,28 +13,62 @@ use super::progress::Counters;
 use super::stop::{StopReason, Stopper};
 use super::throttle::Throttle;
 use crate::qcc::{CallRecord, Class, Outcome, Pager, VendorClient};
+use crate::store::writer::WriterHandle;
 use crate::store::{WorkItem, WriteOp};
 
 /// 120/122 answers for one key before it counts as failed for this run.
 const MAX_SLOWDOWNS_PER_KEY: u32 = 30;
+/// Attempts in a row that never reached the vendor (refused, DNS, TLS, proxy), with no answer in
+/// between, before the run stops as an outage rather than retrying every key into `failed`.
+const UNREACHABLE_ATTEMPTS: u32 = 10;
+/// ... or the time such a streak may last.
+const UNREACHABLE_FOR: Duration = Duration::from_secs(60);
+
+/// Attempts in a row that never reached the vendor, and when the first of them was made.
+#[derive(Default)]
+pub(super) struct Streak {
+    attempts: u32,
+    since: Option<Instant>,
+}
 
 /// What every worker shares.
 pub(super) struct Ctx {
     pub client: VendorClient,
     pub throttle: Throttle,
     pub stopper: Stopper,
-    pub writer: std::sync::mpsc::Sender<WriteOp>,
+    pub writer: WriterHandle,
     pub counters: Arc<Counters>,
     pub max_calls: Option<u64>,
     pub calls_reserved: AtomicU64,
     pub max_attempts: u32,
+    pub unreachable: Mutex<Streak>,
 }
 
 impl Ctx {
-    fn send(&self, op: WriteOp) {
-        if self.writer.send(op).is_err() {
-            // The writer is gone (database error, already logged): stop calling.
+    /// Queue a write, waiting for room when the writer is behind (that wait holds this key's call
+    /// slot, so dispatch slows down with the disk).
+    async fn send(&self, op: WriteOp) {
+        if self.writer.send(op).await.is_err() {
+            // The writer is gone (database error, already logged and counted): stop calling.
             self.stopper.token.cancel();
+        }
+    }
+
+    /// Track attempts that never reached the vendor; a long enough streak stops the run.
+    fn note_reach(&self, call: &CallRecord) {
+        let mut s = self.unreachable.lock().unwrap_or_else(|e| e.into_inner());
+        if call.reached {
+            *s = Streak::default();
+            return;
+        }
+        s.attempts += 1;
+        let since = *s.since.get_or_insert_with(Instant::now);
+        if s.attempts >= UNREACHABLE_ATTEMPTS || since.elapsed() >= UNREACHABLE_FOR {
+            self.stopper.stop(StopReason::Unreachable {
+                url: self.client.endpoint().url().to_string(),
+                error: call.message.clone(),
+                attempts: s.attempts,
+            });
         }
     }
 
@@ -86,6 +121,7 @@ pub(super) async fn process_key(ctx: &Ctx, item: WorkItem) {
         }
         let call = ctx.client.fetch_page(&item.key, key.pager.page()).await;
         ctx.counters.calls.fetch_add(1, Ordering::Relaxed);
+        ctx.note_reach(&call);
         match handle(ctx, &item, &mut key, call).await {
             Next::Again => continue,
             Next::Done => return,
@@ -102,9 +138,10 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     ctx.send(WriteOp::Call {
         key_id: item.key_id,
         call: Box::new(call),
-    });
+    })
+    .await;
     let c = &ctx.counters;
-    let answer = |outcome: Outcome, counter: &AtomicU64| {
+    let answer = async |outcome: Outcome, counter: &AtomicU64| {
         counter.fetch_add(1, Ordering::Relaxed);
         c.done.fetch_add(1, Ordering::Relaxed);
         ctx.send(WriteOp::Answer {
@@ -113,7 +150,8 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             status: status.clone(),
             message: message.clone(),
             at: Utc::now(),
-        });
+        })
+        .await;
         Next::Done
     };
     match class {
@@ -127,16 +165,16 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
                 Outcome::Found(_) => &c.found,
                 _ => &c.not_found,
             };
-            answer(outcome, counter)
+            answer(outcome, counter).await
         }
-        Class::Invalid => answer(Outcome::Invalid(message.clone()), &c.invalid),
-        Class::Unsupported => answer(Outcome::Unsupported(message.clone()), &c.unsupported),
-        Class::Defer => defer(ctx, item, status, message),
+        Class::Invalid => answer(Outcome::Invalid(message.clone()), &c.invalid).await,
+        Class::Unsupported => answer(Outcome::Unsupported(message.clone()), &c.unsupported).await,
+        Class::Defer => defer(ctx, item, status, message).await,
         Class::SlowDown => {
             ctx.throttle.slow_down(status.as_deref().unwrap_or("120"));
             key.slowdowns += 1;
             if key.slowdowns >= MAX_SLOWDOWNS_PER_KEY {
-                return fail(ctx, item, status, message, key.attempts + key.slowdowns);
+                return fail(ctx, item, status, message, key.attempts + key.slowdowns).await;
             }
             Next::Again
         }
@@ -153,7 +191,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             key.attempts += 1;
             tracing::debug!(key = %item.key, attempts = key.attempts, %message, "transient failure");
             if key.attempts >= ctx.max_attempts {
-                return fail(ctx, item, status, message, key.attempts);
+                return fail(ctx, item, status, message, key.attempts).await;
             }
             let wait = ctx.throttle.backoff(key.attempts, retry_after);
             tokio::select! {
@@ -164,7 +202,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     }
 }
 
-fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) -> Next {
+async fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) -> Next {
     ctx.counters.deferred.fetch_add(1, Ordering::Relaxed);
     ctx.counters.done.fetch_add(1, Ordering::Relaxed);
     let not_before = Utc::now() + chrono::Duration::seconds(DEFER_FOR.as_secs() as i64);
@@ -174,11 +212,12 @@ fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) ->
         status,
         message,
         not_before,
-    });
+    })
+    .await;
     Next::Done
 }
 
-fn fail(
+async fn fail(
     ctx: &Ctx,
     item: &WorkItem,
     status: Option<String>,
@@ -193,6 +232,7 @@ fn fail(
         status,
         message,
         attempts,
-    });
+    })
+    .await;
     Next::Done
 }

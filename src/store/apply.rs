@@ -114,8 +114,8 @@ fn insert_call(
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO calls(run_id, key_id, at, search_key, page, http_status, vendor_status,
-           message, order_number, latency_ms, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           message, order_number, latency_ms, body, reached)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         run_id,
@@ -129,6 +129,7 @@ fn insert_call(
         call.order_number,
         call.latency.as_millis() as i64,
         call.body,
+        call.reached,
     ])?;
     Ok(())
 }

@@ -25,7 +25,10 @@ pub use queue::{DueFilter, WorkItem};
 pub use runs::{RunCost, RunInfo, StatusCounts};
 
 /// Migrations in order; version N is the N-th entry.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_calls_reached.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,10 +39,10 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error(
-        "database {0} is in use by another qcc-credit run (lock file {0}.lock is held); wait for it \
-         to finish, or stop it, then run again"
+        "database {path} is in use by another qcc-credit run (lock file {lock} is held); wait for \
+         it to finish, or stop it, then run again"
     )]
-    Locked(String),
+    Locked { path: String, lock: String },
     #[error("database {path}: cannot create lock file: {source}")]
     LockIo {
         path: String,
@@ -57,11 +60,47 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// SQLite said the disk (or the database's size limit) is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Timestamps are stored as `YYYY-MM-DDTHH:MM:SSZ` (UTC), which also sorts correctly as text.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The file a database path names: symlinks resolved, even one pointing at a file not created
+/// yet, which is then resolved through its directory.
+fn real_path(db: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(db) {
+        return p;
+    }
+    let mut db = db.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&db) {
+            Ok(target) => db = db.parent().unwrap_or(Path::new(".")).join(target),
+            Err(_) => break,
+        }
+    }
+    let dir = match db.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), db.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => db,
+    }
 }
 
 /// A connection to one screening database.
@@ -77,8 +116,11 @@ pub struct RunLock {
 }
 
 impl RunLock {
+    /// Lock the database file itself, whatever path names it: the lock file sits beside the real
+    /// file (symlinks and relative paths resolved), so `--db link.sqlite` and `--db real.sqlite`
+    /// cannot run at once.
     pub fn acquire(db: &Path) -> Result<RunLock> {
-        let lock_path = PathBuf::from(format!("{}.lock", db.display()));
+        let lock_path = PathBuf::from(format!("{}.lock", real_path(db).display()));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -90,9 +132,10 @@ impl RunLock {
             })?;
         match file.try_lock() {
             Ok(()) => Ok(RunLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => {
-                Err(StoreError::Locked(db.display().to_string()))
-            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+                path: db.display().to_string(),
+                lock: lock_path.display().to_string(),
+            }),
             Err(std::fs::TryLockError::Error(source)) => Err(StoreError::LockIo {
                 path: db.display().to_string(),
                 source,

@@ -16,6 +16,8 @@ pub struct StatusCounts {
     pub keys_by_state: BTreeMap<String, u64>,
     pub input_rows: u64,
     pub calls_total: u64,
+    /// Of `calls_total`, attempts that never reached the vendor (not billed).
+    pub calls_unreached_total: u64,
     pub calls_last_run: u64,
     pub runs: u64,
     pub last_run: Option<RunInfo>,
@@ -33,6 +35,8 @@ pub struct RunInfo {
     pub command: String,
     pub exit_code: Option<i64>,
     pub calls: i64,
+    /// Of `calls`, attempts that never reached the vendor.
+    pub unreached: i64,
 }
 
 /// A run, for the cost table.
@@ -84,14 +88,14 @@ impl Store {
             .map_err(self.e())
     }
 
-    pub fn calls_in_run(&self, run_id: i64) -> Result<u64> {
+    /// Calls of a run: all attempts, and those that never reached the vendor.
+    pub fn calls_in_run(&self, run_id: i64) -> Result<(u64, u64)> {
         self.conn
             .query_row(
-                "SELECT COUNT(*) FROM calls WHERE run_id=?1",
+                "SELECT COUNT(*), COALESCE(SUM(reached = 0), 0) FROM calls WHERE run_id=?1",
                 [run_id],
-                |r| r.get::<_, i64>(0),
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
             )
-            .map(|n| n as u64)
             .map_err(self.e())
     }
 
@@ -117,7 +121,9 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, started_at, ended_at, command, exit_code,
-                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id) FROM runs ORDER BY id DESC LIMIT 1",
+                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id),
+                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id AND reached=0)
+                 FROM runs ORDER BY id DESC LIMIT 1",
                 [],
                 |r| {
                     Ok(RunInfo {
@@ -127,6 +133,7 @@ impl Store {
                         command: r.get(3)?,
                         exit_code: r.get(4)?,
                         calls: r.get(5)?,
+                        unreached: r.get(6)?,
                     })
                 },
             )
@@ -144,6 +151,7 @@ impl Store {
             keys_by_state: self.counts_by_state()?,
             input_rows: one("SELECT COUNT(*) FROM input_rows")?,
             calls_total: one("SELECT COUNT(*) FROM calls")?,
+            calls_unreached_total: one("SELECT COUNT(*) FROM calls WHERE reached = 0")?,
             calls_last_run: last_run.as_ref().map(|r| r.calls as u64).unwrap_or(0),
             runs: one("SELECT COUNT(*) FROM runs")?,
             last_run,

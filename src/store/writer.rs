@@ -1,12 +1,20 @@
 //! The single SQLite writer: one thread owns the write connection and commits batches bounded by
-//! count and time, so a kill at any instant loses at most one small batch, and a key's answer
-//! (all its pages) and its state always land in the same transaction.
+//! count and time, so a key's answer (all its pages) and its state always land in the same
+//! transaction.
+//!
+//! The queue in front of it is bounded: a worker waits for room before it queues a write
+//! ([`WriterHandle::send`]), and room comes back only when a batch is committed. Whatever the
+//! speed of the calls against the speed of the disk, at most one batch of writes (`max_ops`) is
+//! received and not yet committed, so a kill re-bills at most the calls in flight plus one batch,
+//! and memory stays flat.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::{Store, StoreError, WriteOp};
@@ -14,8 +22,12 @@ use super::{Store, StoreError, WriteOp};
 /// Commit bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchConfig {
+    /// Writes per transaction, and the most writes received but not committed.
     pub max_ops: usize,
+    /// The longest a received write waits for its commit.
     pub max_delay: Duration,
+    /// Added before every commit: a slow disk on purpose, for tests of the bound.
+    pub commit_delay: Duration,
 }
 
 impl Default for BatchConfig {
@@ -23,19 +35,57 @@ impl Default for BatchConfig {
         BatchConfig {
             max_ops: 64,
             max_delay: Duration::from_millis(200),
+            commit_delay: Duration::ZERO,
         }
     }
 }
 
-/// The sending side; dropping every clone of the sender ends the writer after a last commit.
+/// The writer stopped on a database error: what it was, and how many answers it had received
+/// that are not saved (their keys stay due, so the next run asks again).
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub struct WriterFailure {
+    #[source]
+    pub source: StoreError,
+    pub unsaved_answers: u64,
+}
+
+/// What workers hold to queue writes.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<WriteOp>,
+    room: Arc<Semaphore>,
+}
+
+impl WriterHandle {
+    /// Wait for room in the queue, then queue `op`. Gives `op` back when the writer is gone.
+    pub async fn send(&self, op: WriteOp) -> Result<(), WriteOp> {
+        match self.room.acquire().await {
+            Ok(permit) => permit.forget(),
+            Err(_) => return Err(op),
+        }
+        self.tx.send(op).map_err(|e| e.0)
+    }
+}
+
+/// The writer thread; dropping every [`WriterHandle`] ends it after a last commit.
 pub struct Writer {
-    pub tx: mpsc::Sender<WriteOp>,
-    join: JoinHandle<Result<(), StoreError>>,
+    handle: WriterHandle,
+    join: JoinHandle<Result<(), WriterFailure>>,
+}
+
+/// Closes the queue when the writer thread ends for any reason (a panic included), so no worker
+/// waits for room forever.
+struct CloseOnDrop(Arc<Semaphore>);
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 impl Writer {
     /// Start the writer thread on its own connection. On a database error it cancels `cancel`
-    /// so the run stops instead of calling on without being able to record answers.
+    /// so the run stops calling instead of paying for answers it cannot record.
     pub fn spawn(
         db: PathBuf,
         run_id: Option<i64>,
@@ -44,31 +94,48 @@ impl Writer {
     ) -> Result<Writer, StoreError> {
         let mut store = Store::open(&db)?;
         let (tx, rx) = mpsc::channel::<WriteOp>();
+        let room = Arc::new(Semaphore::new(cfg.max_ops.max(1)));
+        let thread_room = room.clone();
         let join = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                let r = run(&mut store, run_id, cfg, rx);
-                if let Err(e) = &r {
-                    tracing::error!("database writer failed: {e}");
+                let _close = CloseOnDrop(thread_room.clone());
+                let r = run(&mut store, run_id, cfg, &rx, &thread_room);
+                r.map_err(|(source, in_batch)| {
+                    tracing::error!("database writer failed: {source}");
                     cancel.cancel();
-                }
-                r
+                    WriterFailure {
+                        unsaved_answers: in_batch + drain_unsaved(&rx, &thread_room),
+                        source,
+                    }
+                })
             })
             .map_err(|source| StoreError::LockIo {
                 path: db.display().to_string(),
                 source,
             })?;
-        Ok(Writer { tx, join })
+        Ok(Writer {
+            handle: WriterHandle { tx, room },
+            join,
+        })
     }
 
-    /// Drop the sender and wait for the final commit.
-    pub fn finish(self) -> Result<(), StoreError> {
-        drop(self.tx);
+    /// A handle for a worker.
+    pub fn handle(&self) -> WriterHandle {
+        self.handle.clone()
+    }
+
+    /// Drop this handle and wait for the final commit.
+    pub fn finish(self) -> Result<(), WriterFailure> {
+        drop(self.handle);
         match self.join.join() {
             Ok(r) => r,
-            Err(_) => Err(StoreError::LockIo {
-                path: "writer".into(),
-                source: std::io::Error::other("the database writer thread panicked"),
+            Err(_) => Err(WriterFailure {
+                source: StoreError::LockIo {
+                    path: "writer".into(),
+                    source: std::io::Error::other("the database writer thread panicked"),
+                },
+                unsaved_answers: 0,
             }),
         }
     }
@@ -78,8 +145,9 @@ fn run(
     store: &mut Store,
     run_id: Option<i64>,
     cfg: BatchConfig,
-    rx: mpsc::Receiver<WriteOp>,
-) -> Result<(), StoreError> {
+    rx: &mpsc::Receiver<WriteOp>,
+    room: &Semaphore,
+) -> Result<(), (StoreError, u64)> {
     let mut batch: Vec<WriteOp> = Vec::with_capacity(cfg.max_ops);
     let mut deadline: Option<Instant> = None;
     loop {
@@ -98,7 +166,14 @@ fn run(
         };
         let due = deadline.is_some_and(|d| Instant::now() >= d);
         if !batch.is_empty() && (disconnected || due || batch.len() >= cfg.max_ops) {
-            store.apply(run_id, &batch)?;
+            if !cfg.commit_delay.is_zero() {
+                std::thread::sleep(cfg.commit_delay);
+            }
+            if let Err(e) = store.apply(run_id, &batch) {
+                room.add_permits(batch.len());
+                return Err((e, answers(&batch)));
+            }
+            room.add_permits(batch.len());
             batch.clear();
             deadline = None;
         }
@@ -106,4 +181,21 @@ fn run(
             return Ok(());
         }
     }
+}
+
+fn answers(ops: &[WriteOp]) -> u64 {
+    ops.iter()
+        .filter(|op| matches!(op, WriteOp::Answer { .. }))
+        .count() as u64
+}
+
+/// After a failure: take what is still queued without writing it, counting the answers lost,
+/// until every handle is dropped.
+fn drain_unsaved(rx: &mpsc::Receiver<WriteOp>, room: &Semaphore) -> u64 {
+    let mut n = 0;
+    while let Ok(op) = rx.recv() {
+        n += answers(std::slice::from_ref(&op));
+        room.add_permits(1);
+    }
+    n
 }

@@ -138,6 +138,17 @@ impl TestApp {
     }
 }
 
+/// Wait until the simulator has seen `n` calls (10 s at most).
+pub async fn wait_for_calls(app: &TestApp, n: u64) {
+    for _ in 0..400 {
+        if app.stats().calls >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the run never reached {n} calls");
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::helpers::{
     TestApp, assert_contains, assert_exit, csv_of, pages, small_sim, spawn_app, text,
+    wait_for_calls,
 };
 
 /// A list of `n` known companies (by code, name or reg_no), duplicates typed differently,
@@ -278,16 +279,6 @@ fn strip(rows: Vec<Value>) -> Vec<Value> {
             r
         })
         .collect()
-}
-
-async fn wait_for_calls(app: &TestApp, n: u64) {
-    for _ in 0..400 {
-        if app.stats().calls >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the run never reached {n} calls");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
