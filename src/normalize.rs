@@ -69,9 +69,24 @@ pub fn fold_width(s: &str) -> String {
         .collect()
 }
 
-/// Trim, fold full-width ASCII, and collapse inner whitespace to one space.
+/// Characters that are invisible and mean nothing in a name or code: zero-width space, joiners,
+/// word joiner, byte order marks, soft hyphen, Mongolian vowel separator. Cells copied from web
+/// pages and PDFs carry them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+    )
+}
+
+/// A key cell longer than this is not a company (and not worth a call or a log line).
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Trim, drop invisible characters, fold full-width ASCII, and collapse inner whitespace to one
+/// space.
 pub fn normalize(s: &str) -> String {
-    let folded = fold_width(s);
+    let visible: String = s.chars().filter(|c| !is_invisible(*c)).collect();
+    let folded = fold_width(&visible);
     let mut out = String::with_capacity(folded.len());
     for part in folded.split_whitespace() {
         if !out.is_empty() {
@@ -104,14 +119,78 @@ pub fn uscc_check_char(first17: &str) -> Option<char> {
     USCC_CHARSET.chars().nth(check as usize)
 }
 
+/// The control characters of a cell (tabs and line breaks are whitespace, not control here),
+/// shown escaped.
+fn control_chars(s: &str) -> Option<String> {
+    let found: Vec<String> = s
+        .chars()
+        .filter(|c| c.is_control() && !c.is_whitespace())
+        .map(|c| c.escape_unicode().to_string())
+        .collect();
+    (!found.is_empty()).then(|| found.join(" "))
+}
+
+/// Control characters shown as escapes (`\u{7}`), everything else as is: safe to store and show.
+pub fn escape_controls(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && !c.is_whitespace() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Spaces, hyphens and dots people put inside codes (`9123 8540 3NBC 5Y7Y HM`, `91238540-3NBC…`).
+fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '\u{2010}'..='\u{2015}' | '\u{00B7}'))
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
 /// Classify a raw cell into a search key.
 pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
+    if raw.len() > MAX_KEY_BYTES {
+        let head: String = normalize(&raw.chars().take(40).collect::<String>());
+        return Classified {
+            key: escape_controls(&head),
+            kind: Some(KeyKind::Name),
+            invalid: Some(format!(
+                "too long ({} bytes; a company name or code is far shorter than {MAX_KEY_BYTES})",
+                raw.len()
+            )),
+        };
+    }
     let key = normalize(raw);
     if key.is_empty() {
         return Classified {
             key,
             kind: None,
             invalid: Some("empty".into()),
+        };
+    }
+    if let Some(found) = control_chars(&key) {
+        return Classified {
+            key: escape_controls(&key),
+            kind: Some(KeyKind::Name),
+            invalid: Some(format!(
+                "contains control characters ({found}): the cell was damaged in copying; retype it"
+            )),
+        };
+    }
+    let compacted = compact(&key);
+    let n = compacted.chars().count();
+    if n == 18 && compacted.chars().all(|c| uscc_value(c).is_some()) {
+        return classify_uscc(compacted, opts);
+    }
+    if n == 15 && compacted.chars().all(|c| c.is_ascii_digit()) {
+        return Classified {
+            key: compacted,
+            kind: Some(KeyKind::RegNo),
+            invalid: None,
         };
     }
     let upper = key.to_ascii_uppercase();
@@ -223,6 +302,43 @@ mod tests {
         assert!(c("91350100O000100Y43").invalid.unwrap().contains("'O'"));
     }
 
+    #[test]
+    fn grouped_codes_invisible_and_control_characters() {
+        let code = "91350100M000100Y43";
+        for typed in [
+            "9135 0100 M000 100Y 43",
+            "91350100-M000100Y43",
+            "9135.0100.M000.100Y.43",
+            "\u{200B}91350100M000100Y43\u{FEFF}",
+            "9135\u{2060}0100M000100Y43",
+        ] {
+            let r = c(typed);
+            assert_eq!(
+                (r.key.as_str(), r.kind, r.invalid.as_deref()),
+                (code, Some(KeyKind::Uscc), None),
+                "{typed:?}"
+            );
+        }
+        assert_eq!(c("310115 000 123 456").kind, Some(KeyKind::RegNo));
+        // A grouped code still gets its check digit tested.
+        assert!(
+            c("9135 0100 M000 100Y 44")
+                .invalid
+                .unwrap()
+                .contains("expects '3'")
+        );
+        assert_eq!(c("上海\u{200B}某某有限公司").key, "上海某某有限公司");
+        let nul = c("上海某某\u{0}有限公司");
+        assert!(nul.invalid.unwrap().contains("control characters (\\u{0})"));
+        assert!(!nul.key.contains('\u{0}'));
+        assert!(c("91350100M000100Y43\u{7}").invalid.is_some());
+        // A name with spaces that merely has 18 letters and digits stays a name.
+        assert_eq!(c("Shanghai 123 Trading").kind, Some(KeyKind::Name));
+        assert_eq!(c("Shanghai 123 Trading").invalid, None);
+        let long = "某".repeat(400);
+        assert!(c(&long).invalid.unwrap().starts_with("too long"));
+    }
+
     fn arb_uscc17() -> impl Strategy<Value = String> {
         // Real codes start with a registration-authority digit, so the string stays code-shaped.
         proptest::collection::vec(0usize..31, 16).prop_map(|v| {
@@ -262,6 +378,16 @@ mod tests {
             let wide: String = s.chars().map(|ch| char::from_u32(ch as u32 + 0xFEE0).unwrap()).collect();
             prop_assert_eq!(fold_width(&wide), s.clone());
             prop_assert_eq!(c(&wide).key, c(&s).key);
+        }
+
+        #[test]
+        fn invisible_characters_never_change_a_key(first in arb_uscc17(), at in 0usize..18, z in 0usize..5) {
+            let code = format!("{first}{}", uscc_check_char(&first).unwrap());
+            let zw = ['\u{200B}', '\u{FEFF}', '\u{2060}', '\u{200D}', '\u{00AD}'][z];
+            let mut typed: Vec<char> = code.chars().collect();
+            typed.insert(at, zw);
+            let typed: String = typed.into_iter().collect();
+            prop_assert_eq!(c(&typed), c(&code));
         }
 
         #[test]

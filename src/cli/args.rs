@@ -107,9 +107,13 @@ pub struct RunArgs {
     /// Force the CSV delimiter: `,` `;` `tab`; default: detected.
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
-    /// Excel sheet: name or 1-based number (default: the first non-empty sheet).
+    /// Excel sheet: name or 1-based number (default: the first sheet whose header matches).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// The header's row number as the file or sheet shows it (default: the first of the first 20
+    /// rows that names a company or code column); rows above it are not data.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// Calls per second, as the contract allows.
     #[arg(long, default_value_t = 5.0, value_parser = parse_positive_f64)]
     pub qps: f64,

@@ -27,6 +27,8 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
             encoding: args.encoding.clone(),
             delimiter: args.delimiter,
             sheet: args.sheet.clone(),
+            header_row: args.header_row,
+            column: args.column.clone(),
         },
         qps: args.qps,
         burst: args.burst,

@@ -47,6 +47,7 @@ pub(super) async fn screen_and_report(
 fn print_dry_run(ingested: &Ingested, qps: f64) {
     let due = ingested.due();
     let kinds = super::kind_counts(&ingested.due_by_kind);
+    println!("input: {}", ingested.source);
     println!(
         "dry run: {} rows read, {} new keys; a run would call the vendor for {due} keys ({}), \
          at least {due} calls (one more per 20 customs registrations beyond the first 20), \
@@ -135,13 +136,15 @@ pub(super) fn watch_signals(stopper: Stopper) {
 pub(super) fn print_summary(s: &Summary) {
     let states = super::state_line(&s.keys_by_state);
     println!(
-        "qcc-credit run #{}: {} rows read ({} new keys, {} invalid rows), {} keys were due",
+        "qcc-credit run #{}: {} rows read ({} new keys, {} invalid rows, {} total rows skipped), {} keys were due",
         s.run_id.unwrap_or(0),
         s.rows,
         s.new_keys,
         s.invalid_rows,
+        s.skipped_rows,
         s.due
     );
+    println!("  input: {}", s.source);
     println!("  keys: {states}");
     let answered = s.calls - s.unreached;
     println!(

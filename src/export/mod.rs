@@ -23,8 +23,9 @@ pub enum Format {
 }
 
 /// The result fields after the original columns, in CSV and XLSX.
-pub const RESULT_FIELDS: [&str; 11] = [
+pub const RESULT_FIELDS: [&str; 12] = [
     "row",
+    "sheet_row",
     "key",
     "key_kind",
     "state",
@@ -79,18 +80,14 @@ pub fn flat_row(
     key_column: &str,
 ) -> Result<Vec<String>, Error> {
     let extra = extra_map(row);
+    // The analyst's columns exactly as read; rows ingested before every column was kept lack
+    // the key column, whose cell is then the input.
     let mut cells: Vec<String> = headers
         .iter()
-        .map(|h| {
-            if h == key_column {
-                row.input.clone()
-            } else {
-                extra
-                    .get(h)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            }
+        .map(|h| match extra.get(h) {
+            Some(v) => v.as_str().unwrap_or_default().to_string(),
+            None if h == key_column => row.input.clone(),
+            None => String::new(),
         })
         .collect();
     let (n, worst, pun) = match row.screening_id {
@@ -104,9 +101,10 @@ pub fn flat_row(
     };
     cells.extend([
         row.row.to_string(),
+        row.sheet_row.map(|n| n.to_string()).unwrap_or_default(),
         row.key.clone(),
         row.key_kind.clone().unwrap_or_default(),
-        row.state.to_string(),
+        row.state_label().to_string(),
         row.status.clone().unwrap_or_default(),
         row.message.clone().unwrap_or_default(),
         row.checked_at.clone().unwrap_or_default(),

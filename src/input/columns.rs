@@ -13,6 +13,9 @@ pub struct Selection {
     pub label: String,
 }
 
+/// Headers of a code column (unified social credit code, registration number, tax number: in
+/// China the taxpayer number of a company is its unified social credit code), folded by
+/// [`header_token`]. One family per line.
 const CODE_HEADERS: &[&str] = &[
     "统一社会信用代码",
     "社会信用代码",
@@ -20,21 +23,36 @@ const CODE_HEADERS: &[&str] = &[
     "统一代码",
     "注册号",
     "工商注册号",
+    "税号",
+    "纳税人识别号",
+    "纳税识别号",
+    "纳税人识别码",
     "creditcode",
     "uscc",
     "unifiedsocialcreditcode",
     "socialcreditcode",
+    "taxid",
+    "taxno",
+    "taxnumber",
+    "taxpayerid",
     "searchkey",
     "regno",
     "code",
 ];
+/// Headers of a company-name column, as ERP exports spell them.
 const NAME_HEADERS: &[&str] = &[
     "企业名称",
     "公司名称",
     "供应商名称",
+    "供应商全称",
     "供应商",
-    "客户名称",
+    "客商名称",
+    "往来单位",
+    "往来单位名称",
     "单位名称",
+    "企业全称",
+    "公司全称",
+    "客户名称",
     "名称",
     "name",
     "company",
@@ -44,6 +62,56 @@ const NAME_HEADERS: &[&str] = &[
     "vendor",
     "vendorname",
 ];
+
+/// A header cell is short: a sentence that mentions 统一社会信用代码 (an instructions sheet) is not
+/// one.
+const MAX_HEADER_CHARS: usize = 16;
+
+/// The position of the first cell matching one of `candidates`: equal after folding, or, for
+/// candidates of 4+ characters, contained in a short cell (`供应商统一社会信用代码`).
+fn find_header(tokens: &[String], candidates: &[&str]) -> Option<usize> {
+    candidates
+        .iter()
+        .find_map(|c| tokens.iter().position(|t| t == c))
+        .or_else(|| {
+            candidates
+                .iter()
+                .filter(|c| c.chars().count() >= 4)
+                .find_map(|c| {
+                    tokens.iter().position(|t| {
+                        t.chars().count() <= MAX_HEADER_CHARS
+                            && !t.contains(['，', '。', '；', ',', ';'])
+                            && t.contains(c)
+                    })
+                })
+        })
+}
+
+/// True when a row's cells look like the header of a supplier list.
+pub fn looks_like_header(cells: &[super::Cell]) -> bool {
+    let tokens: Vec<String> = cells.iter().map(|c| header_token(c.text())).collect();
+    find_header(&tokens, CODE_HEADERS).is_some() || find_header(&tokens, NAME_HEADERS).is_some()
+}
+
+/// Column names made unique: an empty header is `column N`, a repeated one gets ` (2)`, ` (3)`.
+pub fn column_names(headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(headers.len());
+    for (i, h) in headers.iter().enumerate() {
+        let base = if h.trim().is_empty() {
+            format!("column {}", i + 1)
+        } else {
+            h.trim().to_string()
+        };
+        let mut name = base.clone();
+        let mut n = 1;
+        while out.contains(&name) {
+            n += 1;
+            name = format!("{base} ({n})");
+        }
+        out.push(name);
+    }
+    out
+}
 
 /// Fold a header for matching: width, case, spaces, `_`/`-`, and decorations such as `（必填）`,
 /// `(required)` and `*`.
@@ -107,19 +175,8 @@ pub fn select_column(
             }),
         };
     }
-    let find = |cands: &[&str]| {
-        cands
-            .iter()
-            .find_map(|c| tokens.iter().position(|t| t == c))
-            .or_else(|| {
-                cands
-                    .iter()
-                    .filter(|c| c.chars().count() >= 4)
-                    .find_map(|c| tokens.iter().position(|t| t.contains(c)))
-            })
-    };
-    let code = find(CODE_HEADERS);
-    let name = find(NAME_HEADERS);
+    let code = find_header(&tokens, CODE_HEADERS);
+    let name = find_header(&tokens, NAME_HEADERS);
     match (code, name) {
         (Some(c), n) => Ok(Selection {
             key_col: c,
@@ -150,6 +207,55 @@ pub fn select_column(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One family per line: every spelling ERP exports use, each found beside an unrelated column.
+    #[test]
+    fn synonym_families_are_recognised() {
+        let code = [
+            "统一社会信用代码",
+            "社会信用代码",
+            "信用代码",
+            "税号",
+            "纳税人识别号",
+            "Tax ID",
+            "tax_no",
+            "注册号",
+            "USCC",
+        ];
+        let name = [
+            "供应商名称",
+            "供应商全称",
+            "客商名称",
+            "往来单位",
+            "单位名称",
+            "企业全称",
+            "客户名称",
+            "Vendor Name",
+            "Supplier",
+        ];
+        for h in code.iter().chain(&name) {
+            let headers: Vec<String> = vec!["备注".into(), h.to_string()];
+            let s = select_column("f", &headers, None).unwrap_or_else(|e| panic!("{h}: {e}"));
+            assert_eq!(s.key_col, 1, "{h}");
+            let cells: Vec<crate::input::Cell> = headers
+                .iter()
+                .map(|h| crate::input::Cell::Text(h.clone()))
+                .collect();
+            assert!(looks_like_header(&cells), "{h}");
+        }
+        // Codes win over names, and the name is the fallback.
+        let headers: Vec<String> = vec!["客商名称".into(), "纳税人识别号".into()];
+        let s = select_column("f", &headers, None).unwrap();
+        assert_eq!((s.key_col, s.fallback_col), (1, Some(0)));
+        // A sentence that mentions the code column is not a header.
+        let sentence =
+            crate::input::Cell::Text("请在统一社会信用代码列填写18位代码，不要填写注册号。".into());
+        assert!(!looks_like_header(&[sentence]));
+        assert_eq!(
+            column_names(&["a".into(), "".into(), "a".into()]),
+            ["a", "column 2", "a (2)"]
+        );
+    }
 
     #[test]
     fn headers_tolerate_decorations() {

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use encoding_rs::Encoding;
 
-use super::{Cell, InputError, RawRow, ReadOptions, Table, display};
+use super::columns::column_names;
+use super::header::{self, DataRows};
+use super::{Cell, InputError, Physical, PhysicalRows, ReadOptions, Table, display};
 
 /// Decide the encoding from a sample: BOM, then UTF-8 validity, then GB18030 (what Excel on
 /// Chinese Windows saves). A mostly-UTF-8 file with a few bad bytes stays UTF-8 so the bad rows
@@ -64,21 +66,28 @@ pub fn detect_encoding(sample: &[u8]) -> &'static Encoding {
     }
 }
 
-/// Pick the delimiter that occurs most in the first line, outside quotes.
-pub fn detect_delimiter(first_line: &str) -> u8 {
-    let mut counts = [0usize; 3];
+/// Pick the delimiter that occurs most on one line among the first 20, outside quotes (a title
+/// row above the header may have none).
+pub fn detect_delimiter(sample: &str) -> u8 {
+    let cands = [b',', b';', b'\t'];
+    let mut best = [0usize; 3];
     let mut quoted = false;
-    for c in first_line.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => counts[0] += 1,
-            ';' if !quoted => counts[1] += 1,
-            '\t' if !quoted => counts[2] += 1,
-            _ => {}
+    for line in sample.lines().take(20) {
+        let mut counts = [0usize; 3];
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => counts[0] += 1,
+                ';' if !quoted => counts[1] += 1,
+                '\t' if !quoted => counts[2] += 1,
+                _ => {}
+            }
+        }
+        for k in 0..3 {
+            best[k] = best[k].max(counts[k]);
         }
     }
-    let cands = [b',', b';', b'\t'];
-    let (i, max) = counts
+    let (i, max) = best
         .iter()
         .enumerate()
         .max_by_key(|(i, c)| (**c, usize::MAX - *i))
@@ -161,65 +170,56 @@ fn read_delimited(
         .bom_override(true)
         .build(std::io::Cursor::new(sample).chain(file));
     if text_list {
-        let rows = TextRows {
+        let rows: PhysicalRows = Box::new(TextRows {
             lines: BufReader::new(reader).lines(),
             line_no: 0,
             path: p,
             encoding: encoding.name(),
-        };
+        });
         return Ok(Table {
             path: path.to_path_buf(),
             headers: vec!["key".into()],
             format: "text".into(),
             encoding: encoding.name().to_string(),
-            rows: Box::new(rows),
+            sheet: None,
+            header_row: None,
+            rows: Box::new(DataRows::new(Vec::new(), rows)),
         });
     }
-    let first_line = decoded_sample
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .next()
-        .unwrap_or("");
     let delimiter = opts
         .delimiter
-        .unwrap_or_else(|| detect_delimiter(first_line));
-    csv_table(path, reader, delimiter, encoding)
+        .unwrap_or_else(|| detect_delimiter(decoded_sample.trim_start_matches('\u{feff}')));
+    csv_table(path, reader, delimiter, encoding, opts)
 }
 
-/// A CSV table: the first record is the header, the rest stream as rows.
+/// A CSV table: the header found in the first rows, the rest streamed as rows.
 fn csv_table<R: Read + 'static>(
     path: &Path,
     reader: R,
     delimiter: u8,
     encoding: &'static Encoding,
+    opts: &ReadOptions,
 ) -> Result<Table, InputError> {
     let p = display(path);
-    let mut csv = csv::ReaderBuilder::new()
+    let csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(reader);
-    let mut header = csv::ByteRecord::new();
-    let got = csv
-        .read_byte_record(&mut header)
-        .map_err(|e| InputError::Read {
-            path: p.clone(),
-            row: 0,
-            source: std::io::Error::other(e.to_string()),
-        })?;
-    if !got {
-        return Err(InputError::Empty { path: p });
-    }
-    let headers: Vec<String> = header
+        .from_reader(BlankLines::new(reader));
+    let mut rows: PhysicalRows = Box::new(CsvRows {
+        csv,
+        record: csv::ByteRecord::new(),
+        sheet_row: 0,
+        path: p.clone(),
+        encoding: encoding.name(),
+    });
+    let found = header::find(&p, &mut rows, opts)?.ok_or(InputError::Empty { path: p })?;
+    let headers: Vec<String> = found
+        .header
+        .cells
         .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{feff}')
-                .trim()
-                .to_string()
-        })
+        .map(|c| c.text().trim_start_matches('\u{feff}').trim().to_string())
         .collect();
-    let width = headers.len();
     let format = match delimiter {
         b';' => "csv;",
         b'\t' => "tsv",
@@ -227,96 +227,125 @@ fn csv_table<R: Read + 'static>(
     };
     Ok(Table {
         path: path.to_path_buf(),
-        headers,
+        headers: column_names(&headers),
         format: format.into(),
         encoding: encoding.name().to_string(),
-        rows: Box::new(CsvRows {
-            csv,
-            record: csv::ByteRecord::new(),
-            row_no: 0,
-            width,
-            path: p,
-            encoding: encoding.name(),
-        }),
+        sheet: None,
+        header_row: Some(found.header.sheet_row),
+        rows: Box::new(DataRows::new(found.after, rows)),
     })
+}
+
+/// The csv crate skips empty lines; Excel shows each as a row. This turns an empty line (outside
+/// quotes) into a record with one empty field, `""`, so every line keeps its row number.
+struct BlankLines<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    quoted: bool,
+    line_start: bool,
+}
+
+impl<R: Read> BlankLines<R> {
+    fn new(inner: R) -> Self {
+        BlankLines {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            quoted: false,
+            line_start: true,
+        }
+    }
+}
+
+impl<R: Read> Read for BlankLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            let mut chunk = [0u8; 8192];
+            let n = self.inner.read(&mut chunk)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.buf.clear();
+            self.pos = 0;
+            for &b in &chunk[..n] {
+                if self.line_start && !self.quoted && (b == b'\n' || b == b'\r') {
+                    self.buf.extend_from_slice(b"\"\"");
+                }
+                if b == b'"' {
+                    self.quoted = !self.quoted;
+                }
+                self.line_start = b == b'\n';
+                self.buf.push(b);
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 struct CsvRows<R: Read> {
     csv: csv::Reader<R>,
     record: csv::ByteRecord,
-    row_no: u64,
-    width: usize,
+    sheet_row: u64,
     path: String,
     /// The encoding decoded from; a U+FFFD in a cell means its bytes were not valid in it.
     encoding: &'static str,
 }
 
 impl<R: Read> Iterator for CsvRows<R> {
-    type Item = Result<RawRow, InputError>;
+    type Item = Result<Physical, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let r = self.csv.read_byte_record(&mut self.record);
-            self.row_no += 1;
-            match r {
-                Ok(false) => return None,
-                Ok(true) => {
-                    // A line with nothing on it is not a row (trailing blank lines are common).
-                    if self.record.len() == 1
-                        && self.record[0].iter().all(|b| b.is_ascii_whitespace())
-                    {
-                        self.row_no -= 1;
-                        continue;
-                    }
-                    let cells: Vec<Cell> = self
-                        .record
-                        .iter()
-                        .map(|b| {
-                            let s = String::from_utf8_lossy(b);
-                            if s.trim().is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text(s.into_owned())
-                            }
-                        })
-                        .collect();
-                    let mut error = None;
-                    if cells.iter().any(|c| c.text().contains('\u{FFFD}')) {
-                        error = Some(format!(
-                            "row {}: bytes that are not valid {} (decoded as U+FFFD); re-save the \
-                             file as UTF-8 or pass --encoding",
-                            self.row_no, self.encoding
-                        ));
-                    }
-                    if cells.len() != self.width && error.is_none() && self.width > 1 {
-                        tracing::debug!(
-                            row = self.row_no,
-                            fields = cells.len(),
-                            header = self.width,
-                            "ragged row"
-                        );
-                    }
-                    return Some(Ok(RawRow {
-                        row_no: self.row_no,
-                        cells,
-                        error,
+        let r = self.csv.read_byte_record(&mut self.record);
+        self.sheet_row += 1;
+        let sheet_row = self.sheet_row;
+        match r {
+            Ok(false) => None,
+            Ok(true) => {
+                let cells: Vec<Cell> = self
+                    .record
+                    .iter()
+                    .map(|b| {
+                        let s = String::from_utf8_lossy(b);
+                        if s.trim().is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(s.into_owned())
+                        }
+                    })
+                    .collect();
+                let error = cells
+                    .iter()
+                    .any(|c| c.text().contains('\u{FFFD}'))
+                    .then(|| {
+                        format!(
+                            "bytes that are not valid {} (decoded as U+FFFD); re-save the file as \
+                             UTF-8 or pass --encoding",
+                            self.encoding
+                        )
+                    });
+                Some(Ok(Physical {
+                    sheet_row,
+                    cells,
+                    error,
+                }))
+            }
+            Err(e) => {
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    return Some(Err(InputError::Read {
+                        path: self.path.clone(),
+                        row: sheet_row,
+                        source: std::io::Error::other(e.to_string()),
                     }));
                 }
-                Err(e) => {
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        let row = self.row_no;
-                        return Some(Err(InputError::Read {
-                            path: self.path.clone(),
-                            row,
-                            source: std::io::Error::other(e.to_string()),
-                        }));
-                    }
-                    return Some(Ok(RawRow {
-                        row_no: self.row_no,
-                        cells: Vec::new(),
-                        error: Some(format!("row {}: unreadable CSV: {e}", self.row_no)),
-                    }));
-                }
+                Some(Ok(Physical {
+                    sheet_row,
+                    cells: Vec::new(),
+                    error: Some(format!("unreadable CSV: {e}")),
+                }))
             }
         }
     }
@@ -331,38 +360,38 @@ struct TextRows<R: BufRead> {
 }
 
 impl<R: BufRead> Iterator for TextRows<R> {
-    type Item = Result<RawRow, InputError>;
+    type Item = Result<Physical, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let line = self.lines.next()?;
-            self.line_no += 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(source) => {
-                    return Some(Err(InputError::Read {
-                        path: self.path.clone(),
-                        row: self.line_no,
-                        source,
-                    }));
-                }
-            };
-            let line = line.trim_start_matches('\u{feff}').trim_end_matches('\r');
-            if line.trim().is_empty() {
-                continue;
+        let line = self.lines.next()?;
+        self.line_no += 1;
+        let line = match line {
+            Ok(l) => l,
+            Err(source) => {
+                return Some(Err(InputError::Read {
+                    path: self.path.clone(),
+                    row: self.line_no,
+                    source,
+                }));
             }
-            let error = line.contains('\u{FFFD}').then(|| {
-                format!(
-                    "line {}: bytes that are not valid {} (decoded as U+FFFD)",
-                    self.line_no, self.encoding
-                )
-            });
-            return Some(Ok(RawRow {
-                row_no: self.line_no,
-                cells: vec![Cell::Text(line.to_string())],
-                error,
-            }));
-        }
+        };
+        let line = line.trim_start_matches('\u{feff}').trim_end_matches('\r');
+        let error = line.contains('\u{FFFD}').then(|| {
+            format!(
+                "bytes that are not valid {} (decoded as U+FFFD)",
+                self.encoding
+            )
+        });
+        let cell = if line.trim().is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(line.to_string())
+        };
+        Some(Ok(Physical {
+            sheet_row: self.line_no,
+            cells: vec![cell],
+            error,
+        }))
     }
 }
 
@@ -375,11 +404,42 @@ mod tests {
         assert_eq!(detect_delimiter("a;b;\"c,d\""), b';');
         assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
         assert_eq!(detect_delimiter("name"), b',');
+        assert_eq!(
+            detect_delimiter("2026年供应商名录\n\n序号\t名称\t代码\n"),
+            b'\t'
+        );
         let (gbk, _, _) =
             encoding_rs::GBK.encode("供应商名称,统一社会信用代码\n上海华信有限公司,x\n");
         assert_eq!(detect_encoding(&gbk), encoding_rs::GB18030);
         assert_eq!(detect_encoding("供应商名称".as_bytes()), encoding_rs::UTF_8);
         assert_eq!(detect_encoding(b"\xEF\xBB\xBFa"), encoding_rs::UTF_8);
         assert_eq!(detect_encoding(b"\xFF\xFEa\0b\0"), encoding_rs::UTF_16LE);
+    }
+
+    #[test]
+    fn blank_lines_keep_their_row_numbers() {
+        let t = parse_bytes(
+            "f.csv",
+            b"\xEF\xBB\xBFcode\n1\n\n\r\n2\n\"a\n\nb\"\n\n\n".to_vec(),
+            &ReadOptions::default(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(t.header_row, Some(1));
+        let rows: Vec<(u64, u64, String)> = t
+            .rows
+            .map(|r| r.unwrap())
+            .map(|r| (r.row_no, r.sheet_row, r.cells[0].text().to_string()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1, 2, "1".into()),
+                (2, 3, "".into()),
+                (3, 4, "".into()),
+                (4, 5, "2".into()),
+                (5, 6, "a\n\nb".into()),
+            ]
+        );
     }
 }

@@ -1,9 +1,12 @@
 //! Excel workbooks (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`) through calamine, which reads a
-//! sheet whole (the format requires it).
+//! sheet whole (the format requires it). Without `--sheet`, the list is on the first sheet whose
+//! header matches (an instructions sheet before it is passed over).
 
 use std::path::Path;
 
-use super::{Cell, InputError, RawRow, ReadOptions, Table, display};
+use super::columns::column_names;
+use super::header::{self, DataRows, Found};
+use super::{Cell, InputError, Physical, PhysicalRows, ReadOptions, Table, display};
 
 type Workbook = calamine::Sheets<std::io::BufReader<std::fs::File>>;
 type Range = calamine::Range<calamine::Data>;
@@ -20,91 +23,116 @@ pub(super) fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError>
         path: p.clone(),
         message: format!("not a readable workbook: {e}"),
     })?;
-    let range = choose_sheet(&mut wb, &p, opts.sheet.as_deref())?;
-    table_of(path, &range)
-}
-
-/// `--sheet` by name or 1-based number, else the first sheet with anything in it.
-fn choose_sheet(wb: &mut Workbook, p: &str, sheet: Option<&str>) -> Result<Range, InputError> {
-    use calamine::{Data, Reader};
-    let names = wb.sheet_names().to_vec();
-    let excel_err = |message: String| InputError::Excel {
-        path: p.to_string(),
-        message,
+    let (sheet, found, rest) = match opts.sheet.as_deref() {
+        Some(sel) => named_sheet(&mut wb, &p, sel, opts)?,
+        None => matching_sheet(&mut wb, &p, opts)?,
     };
-    let mut read = |name: &str| {
-        wb.worksheet_range(name)
-            .map_err(|e| excel_err(format!("sheet {name:?}: {e}")))
-    };
-    if let Some(sel) = sheet {
-        let name = names
-            .iter()
-            .find(|n| n.as_str() == sel)
-            .or_else(|| {
-                sel.parse::<usize>()
-                    .ok()
-                    .and_then(|i| i.checked_sub(1))
-                    .and_then(|i| names.get(i))
-            })
-            .ok_or_else(|| {
-                excel_err(format!(
-                    "no sheet {sel:?}; the sheets are: {}",
-                    names.join(", ")
-                ))
-            })?;
-        return read(name);
-    }
-    for name in &names {
-        let r = read(name)?;
-        if r.rows()
-            .any(|row| row.iter().any(|c| !matches!(c, Data::Empty)))
-        {
-            return Ok(r);
-        }
-    }
-    Err(InputError::Empty {
-        path: p.to_string(),
+    let headers: Vec<String> = found
+        .header
+        .cells
+        .iter()
+        .map(|c| c.text().trim().to_string())
+        .collect();
+    Ok(Table {
+        path: path.to_path_buf(),
+        headers: column_names(&headers),
+        format: "excel".into(),
+        encoding: "xlsx".into(),
+        sheet: Some(sheet),
+        header_row: Some(found.header.sheet_row),
+        rows: Box::new(DataRows::new(found.after, rest)),
     })
 }
 
-/// The sheet's first non-empty row is the header; trailing empty rows are formatting, not data.
-fn table_of(path: &Path, range: &Range) -> Result<Table, InputError> {
-    use calamine::Data;
-    let mut rows = range
-        .rows()
-        .skip_while(|r| r.iter().all(|c| matches!(c, Data::Empty)));
-    let headers: Vec<String> = match rows.next() {
-        Some(h) => h
-            .iter()
-            .map(|c| cell_of(c).text().trim().to_string())
-            .collect(),
-        None => {
-            return Err(InputError::Empty {
-                path: display(path),
-            });
+/// A sheet, its header, and the rows after what the header search read.
+type Opened = (String, Found, PhysicalRows);
+
+fn read_sheet(wb: &mut Workbook, p: &str, name: &str) -> Result<Range, InputError> {
+    use calamine::Reader;
+    wb.worksheet_range(name).map_err(|e| InputError::Excel {
+        path: p.to_string(),
+        message: format!("sheet {name:?}: {e}"),
+    })
+}
+
+/// `--sheet` by name or 1-based number.
+fn named_sheet(
+    wb: &mut Workbook,
+    p: &str,
+    sel: &str,
+    opts: &ReadOptions,
+) -> Result<Opened, InputError> {
+    use calamine::Reader;
+    let names = wb.sheet_names().to_vec();
+    let name = names
+        .iter()
+        .find(|n| n.as_str() == sel)
+        .or_else(|| {
+            sel.parse::<usize>()
+                .ok()
+                .and_then(|i| i.checked_sub(1))
+                .and_then(|i| names.get(i))
+        })
+        .ok_or_else(|| InputError::Excel {
+            path: p.to_string(),
+            message: format!("no sheet {sel:?}; the sheets are: {}", names.join(", ")),
+        })?
+        .clone();
+    let mut rows = physical_rows(&read_sheet(wb, p, &name)?);
+    let found = header::find(p, &mut rows, opts)?.ok_or_else(|| InputError::Empty {
+        path: format!("{p}, sheet {name}"),
+    })?;
+    Ok((name, found, rows))
+}
+
+/// The first sheet whose header matches; a workbook with one non-empty sheet uses it whatever
+/// its header; otherwise an error that shows each sheet's first row.
+fn matching_sheet(wb: &mut Workbook, p: &str, opts: &ReadOptions) -> Result<Opened, InputError> {
+    use calamine::Reader;
+    let mut fallback: Option<Opened> = None;
+    let mut seen = Vec::new();
+    for name in wb.sheet_names().to_vec() {
+        let mut rows = physical_rows(&read_sheet(wb, p, &name)?);
+        let Some(found) = header::find(p, &mut rows, opts)? else {
+            continue;
+        };
+        if found.matched {
+            return Ok((name, found, rows));
         }
-    };
-    let data: Vec<RawRow> = rows
+        let first: Vec<&str> = found.header.cells.iter().map(|c| c.text()).collect();
+        seen.push(format!("{name:?} (first row: {:?})", first.join(" | ")));
+        fallback.get_or_insert((name, found, rows));
+    }
+    match fallback {
+        Some(only) if seen.len() == 1 => Ok(only),
+        Some(_) => Err(InputError::Excel {
+            path: p.to_string(),
+            message: format!(
+                "no sheet has a header naming a company or credit code column in its first {} \
+                 rows; choose one with --sheet (and --header-row, --column). The sheets: {}",
+                header::HEADER_SEARCH_ROWS,
+                seen.join("; ")
+            ),
+        }),
+        None => Err(InputError::Empty {
+            path: p.to_string(),
+        }),
+    }
+}
+
+/// A sheet's rows with the row numbers Excel shows (a range may start below row 1).
+fn physical_rows(range: &Range) -> PhysicalRows {
+    let first = range.start().map(|(r, _)| u64::from(r)).unwrap_or(0);
+    let rows: Vec<Physical> = range
+        .rows()
         .enumerate()
-        .map(|(i, r)| RawRow {
-            row_no: i as u64 + 1,
+        .map(|(i, r)| Physical {
+            sheet_row: first + i as u64 + 1,
             cells: r.iter().map(cell_of).collect(),
             error: None,
         })
         .collect();
-    let last = data
-        .iter()
-        .rposition(|r| r.cells.iter().any(|c| *c != Cell::Empty))
-        .map(|i| i + 1)
-        .unwrap_or(0);
-    let data: Vec<RawRow> = data.into_iter().take(last).collect();
-    Ok(Table {
-        path: path.to_path_buf(),
-        headers,
-        format: "excel".into(),
-        encoding: "xlsx".into(),
-        rows: Box::new(data.into_iter().map(Ok)),
-    })
+    Box::new(rows.into_iter().map(Ok))
 }
 
 fn cell_of(c: &calamine::Data) -> Cell {

@@ -10,13 +10,14 @@
 pub mod columns;
 pub mod delimited;
 pub mod excel;
+pub mod header;
 pub mod rows;
 
 use std::path::{Path, PathBuf};
 
-pub use columns::{Selection, header_token, select_column};
+pub use columns::{Selection, column_names, header_token, select_column};
 pub use delimited::{detect_delimiter, detect_encoding, parse_bytes};
-pub use rows::{FileMeta, IngestRow, meta, to_ingest_row};
+pub use rows::{FileMeta, IngestRow, RowContext, meta};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -41,6 +42,8 @@ pub enum InputError {
     Column { path: String, message: String },
     #[error("unknown encoding {0:?} (try utf-8, gb18030, gbk, utf-16le, utf-16be)")]
     Encoding(String),
+    #[error("{path}: --header-row {row}: the file has only {rows} row(s)")]
+    NoSuchHeaderRow { path: String, row: u64, rows: u64 },
 }
 
 /// One cell as read.
@@ -61,10 +64,31 @@ impl Cell {
     }
 }
 
-/// One data row. `row_no` is 1-based and does not count the header.
+/// A row as the file holds it, before the header is known: its number as the file or sheet
+/// shows it (1-based, every line counted), its cells, and why it could not be read cleanly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Physical {
+    pub sheet_row: u64,
+    pub cells: Vec<Cell>,
+    pub error: Option<String>,
+}
+
+impl Physical {
+    /// Nothing in it: a blank line, or a row of empty cells.
+    pub fn is_blank(&self) -> bool {
+        self.error.is_none() && self.cells.iter().all(|c| *c == Cell::Empty)
+    }
+}
+
+/// The rows of a file or sheet, top to bottom.
+pub type PhysicalRows = Box<dyn Iterator<Item = Result<Physical, InputError>>>;
+
+/// One data row. `row_no` is 1-based and does not count the header or the rows above it;
+/// `sheet_row` is the row number the file or sheet shows (what the analyst sees in Excel).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawRow {
     pub row_no: u64,
+    pub sheet_row: u64,
     pub cells: Vec<Cell>,
     /// Why the row could not be read cleanly (it is still returned).
     pub error: Option<String>,
@@ -76,15 +100,34 @@ pub struct ReadOptions {
     pub encoding: Option<String>,
     pub delimiter: Option<u8>,
     pub sheet: Option<String>,
+    /// The header's row number as the file shows it (default: detected in the first 20 rows).
+    pub header_row: Option<u64>,
+    /// `--column` given by name: a row holding that name is a header too.
+    pub column: Option<String>,
 }
 
 /// An open input: its header, what was detected, and a row iterator.
 pub struct Table {
     pub path: PathBuf,
+    /// Column names, made unique (`column 3` for an empty header, `备注 (2)` for a repeated one).
     pub headers: Vec<String>,
     pub format: String,
     pub encoding: String,
+    /// The sheet read, for workbooks.
+    pub sheet: Option<String>,
+    /// The header's row number as the file shows it; `None` for a text list (no header).
+    pub header_row: Option<u64>,
     pub rows: Box<dyn Iterator<Item = Result<RawRow, InputError>>>,
+}
+
+impl Table {
+    /// `suppliers.xlsx, sheet 供应商清单`: how messages name where a row is.
+    pub fn place(&self) -> String {
+        match &self.sheet {
+            Some(s) => format!("{}, sheet {s}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
 }
 
 /// Open a file and detect its format, encoding and delimiter.
@@ -121,17 +164,26 @@ mod fuzz {
         let Ok(sel) = select_column("fuzz.csv", &table.headers, column) else {
             return;
         };
-        let headers = table.headers.clone();
+        let ctx = RowContext {
+            place: table.place(),
+            headers: table.headers.clone(),
+            sel,
+            classify: ClassifyOptions::default(),
+        };
+        let mut last = 0;
         for row in table.rows.take(200) {
             match row {
                 Ok(raw) => {
-                    let r =
-                        to_ingest_row(raw, &headers, &sel, ClassifyOptions::default(), "fuzz.csv");
+                    assert!(raw.row_no == last + 1 && raw.sheet_row >= raw.row_no);
+                    last = raw.row_no;
+                    let r = rows::to_ingest_row(raw, &ctx);
                     assert!(
                         r.classified.invalid.is_some()
                             || !r.classified.key.is_empty()
                             || r.error.is_some()
                     );
+                    assert!(r.classified.key.len() <= 8 * crate::normalize::MAX_KEY_BYTES);
+                    assert!(!r.classified.key.contains(['\u{0}', '\u{7}', '\u{1b}']));
                 }
                 Err(_) => break,
             }
@@ -156,6 +208,18 @@ mod fuzz {
             Just(b"91350100M000100Y43".to_vec()),
             Just("９１３５０１００".as_bytes().to_vec()),
             Just(b"3.10115E+14".to_vec()),
+            Just(b"9135 0100 M000 100Y 43".to_vec()),
+            Just(b"91350100-M000100Y43".to_vec()),
+            Just("\u{200B}".as_bytes().to_vec()),
+            Just("\u{FEFF}".as_bytes().to_vec()),
+            Just("\u{2060}".as_bytes().to_vec()),
+            Just(b"\0".to_vec()),
+            Just(b"\x07".to_vec()),
+            Just(b"\x1b[31m".to_vec()),
+            Just("合计".as_bytes().to_vec()),
+            Just("共18家".as_bytes().to_vec()),
+            Just("2026年供应商名录".as_bytes().to_vec()),
+            Just(b"914942777243E75669".to_vec()),
             proptest::collection::vec(any::<u8>(), 0..8),
         ];
         proptest::collection::vec(atoms, 0..40).prop_map(|v| v.concat())

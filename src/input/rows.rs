@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::{Cell, RawRow, Selection, Table};
-use crate::normalize::{Classified, ClassifyOptions, classify};
+use crate::normalize::{Classified, ClassifyOptions, KeyKind, classify};
 
 /// Metadata of an input file, stored with its rows.
 #[derive(Debug, Clone, Default)]
@@ -13,44 +13,110 @@ pub struct FileMeta {
     pub format: String,
     pub encoding: String,
     pub key_column: String,
+    /// The name column queried when a row's code cell is empty.
+    pub fallback_column: Option<String>,
     pub headers: Vec<String>,
+    pub sheet: Option<String>,
+    pub header_row: Option<u64>,
+}
+
+impl FileMeta {
+    /// `sheet 供应商清单, header row 3, key column 统一社会信用代码 (name fallback: 供应商名称)`:
+    /// what the run read, for its log and summary.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.sheet {
+            parts.push(format!("sheet {s}"));
+        }
+        if let Some(h) = self.header_row {
+            parts.push(format!("header row {h}"));
+        }
+        let mut key = format!("key column {}", self.key_column);
+        if let Some(f) = &self.fallback_column {
+            key.push_str(&format!(" (name fallback: {f})"));
+        }
+        parts.push(key);
+        parts.join(", ")
+    }
 }
 
 /// One data row on its way into the database.
 #[derive(Debug, Clone)]
 pub struct IngestRow {
     pub row_no: u64,
+    /// The row number the file or sheet shows.
+    pub sheet_row: u64,
     /// The key cell as read.
     pub input: String,
     pub classified: Classified,
     /// Why the row could not be read at all (it is kept as an invalid row).
     pub error: Option<String>,
-    /// The analyst's other columns (JSON object), carried to the export.
+    /// Every column as read (JSON object keyed by column name), carried to the export.
     pub extra: Option<String>,
+    /// A total row (合计, 共18家 ...): not a supplier, never called.
+    pub skipped: bool,
 }
 
-/// True for text that is a number in scientific notation, as Excel shows long numbers.
+/// What every row of one table is read with.
+pub struct RowContext {
+    /// `file` or `file, sheet S`, for messages.
+    pub place: String,
+    pub headers: Vec<String>,
+    pub sel: Selection,
+    pub classify: ClassifyOptions,
+}
+
+/// True for text that is a number in scientific notation as a spreadsheet shows long numbers
+/// (`3.10115E+14`): one to three digits, maybe a fraction, an exponent. A code that merely has an
+/// `E` among its digits (`914942777243E75669`) is not.
 pub(crate) fn looks_scientific(s: &str) -> bool {
     let t = s.trim();
     let Some((mant, exp)) = t.split_once(['E', 'e']) else {
         return false;
     };
-    let exp = exp.strip_prefix('+').unwrap_or(exp);
-    !mant.is_empty()
-        && mant.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && mant.chars().any(|c| c.is_ascii_digit())
-        && !exp.is_empty()
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+    (1..=3).contains(&int.len())
+        && int.chars().all(|c| c.is_ascii_digit())
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && (1..=3).contains(&exp.len())
         && exp.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Turn a raw row into what ingest stores: the key cell, its classification, the other columns.
-pub fn to_ingest_row(
-    raw: RawRow,
-    headers: &[String],
-    sel: &Selection,
-    opts: ClassifyOptions,
-    file: &str,
-) -> IngestRow {
+/// A footer such as 合计, 总计, 小计 (maybe followed by a number) or 共18家: not a supplier.
+fn is_total_cell(text: &str) -> bool {
+    let t: String = crate::normalize::fold_width(text)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '：'))
+        .collect();
+    let lower = t.to_lowercase();
+    let number_or_empty = |rest: &str| rest.chars().all(|c| c.is_ascii_digit() || ",.".contains(c));
+    for word in [
+        "合计",
+        "总计",
+        "小计",
+        "总数",
+        "total",
+        "subtotal",
+        "grandtotal",
+    ] {
+        if let Some(rest) = lower.strip_prefix(word)
+            && number_or_empty(rest.trim_end_matches(['家', '户', '个', '条']))
+        {
+            return true;
+        }
+    }
+    let counted = lower
+        .strip_prefix("共计")
+        .or_else(|| lower.strip_prefix('共'))
+        .and_then(|r| r.strip_suffix(['家', '户', '个', '条']));
+    counted.is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Turn a raw row into what ingest stores: the key cell (or the name fallback), its
+/// classification, and every column as read.
+pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
+    let sel = &ctx.sel;
     let mut key_cell = raw.cells.get(sel.key_col).cloned().unwrap_or(Cell::Empty);
     let mut key_col = sel.key_col;
     if key_cell == Cell::Empty
@@ -60,59 +126,64 @@ pub fn to_ingest_row(
         key_cell = c.clone();
         key_col = f;
     }
-    let col_label = headers
+    let col_label = ctx
+        .headers
         .get(key_col)
         .cloned()
-        .unwrap_or_else(|| format!("{}", key_col + 1));
-    let mut extra = Map::new();
-    for (i, c) in raw.cells.iter().enumerate() {
-        if i == key_col {
-            continue;
-        }
-        let name = headers
-            .get(i)
-            .filter(|h| !h.is_empty())
-            .cloned()
-            .unwrap_or_else(|| format!("column {}", i + 1));
-        extra.insert(name, Value::String(c.text().to_string()));
-    }
+        .unwrap_or_else(|| format!("column {}", key_col + 1));
+    let at = format!(
+        "{}: row {} (data row {})",
+        ctx.place, raw.sheet_row, raw.row_no
+    );
     let input = key_cell.text().to_string();
-    let mut classified = classify(&input, opts);
-    let mut error = raw.error.clone();
+    let mut classified = classify(&input, ctx.classify);
+    let code = matches!(classified.kind, Some(KeyKind::Uscc | KeyKind::RegNo));
+    let skipped = !code && raw.cells.iter().any(|c| is_total_cell(c.text()));
+    let mut error = raw.error.as_ref().map(|e| format!("{at}: {e}"));
     if raw.cells.len() <= sel.key_col && error.is_none() && key_col == sel.key_col {
         error = Some(format!(
-            "{file}: row {}: has {} field(s), so column {:?} is missing",
-            raw.row_no,
-            raw.cells.len(),
-            col_label
+            "{at}, column {col_label:?}: the row has {} field(s), so this column is missing",
+            raw.cells.len()
         ));
     }
+    let valid_code = code && classified.invalid.is_none();
     let mangled = match &key_cell {
         Cell::Number(_) => true,
-        Cell::Text(t) => looks_scientific(t),
+        Cell::Text(t) => !valid_code && looks_scientific(t),
         Cell::Empty => false,
     };
     if mangled && error.is_none() {
         classified.invalid = Some(format!(
-            "{file}: row {}, column {:?}: the spreadsheet changed this code into a number ({}); \
+            "{at}, column {col_label:?}: the spreadsheet changed this code into a number ({}); \
              leading zeros or digits may be lost. Format the column as Text and enter the code again",
-            raw.row_no,
-            col_label,
             input.trim()
         ));
     }
-    if let Some(e) = &error
-        && !e.starts_with(file)
-    {
-        error = Some(format!("{file}: {e}"));
+    if skipped {
+        error = Some(format!("{at}: total row: not a supplier, skipped"));
     }
     IngestRow {
         row_no: raw.row_no,
+        sheet_row: raw.sheet_row,
         input,
         classified,
         error,
-        extra: (!extra.is_empty()).then(|| Value::Object(extra).to_string()),
+        extra: columns_json(&raw.cells, &ctx.headers),
+        skipped,
     }
+}
+
+/// Every cell as read, keyed by column name (cells beyond the header are `column N`).
+fn columns_json(cells: &[Cell], headers: &[String]) -> Option<String> {
+    let mut extra = Map::new();
+    for (i, c) in cells.iter().enumerate() {
+        let name = headers
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", i + 1));
+        extra.insert(name, Value::String(c.text().to_string()));
+    }
+    (!extra.is_empty()).then(|| Value::Object(extra).to_string())
 }
 
 /// Metadata stored with the file.
@@ -121,7 +192,10 @@ pub fn meta(table: &Table, sel: &Selection) -> FileMeta {
         format: table.format.clone(),
         encoding: table.encoding.clone(),
         key_column: sel.label.clone(),
+        fallback_column: sel.fallback_col.and_then(|i| table.headers.get(i).cloned()),
         headers: table.headers.clone(),
+        sheet: table.sheet.clone(),
+        header_row: table.header_row,
     }
 }
 
@@ -132,6 +206,37 @@ mod tests {
     #[test]
     fn scientific_notation_is_recognised() {
         assert!(looks_scientific("3.10115E+14"));
+        assert!(looks_scientific("3.1E14"));
         assert!(!looks_scientific("E14"));
+        for code in [
+            "914942777243E75669",
+            "91429672230989E203",
+            "911316280E57582856",
+        ] {
+            assert!(!looks_scientific(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn total_rows_are_recognised() {
+        for t in [
+            "合计",
+            "总计：",
+            "小计 18",
+            "共18家",
+            "共 18 家",
+            "合计: 1,200",
+            "Total",
+        ] {
+            assert!(is_total_cell(t), "{t}");
+        }
+        for t in [
+            "小计科技有限公司",
+            "共享单车有限公司",
+            "合计通贸易有限公司",
+            "",
+        ] {
+            assert!(!is_total_cell(t), "{t}");
+        }
     }
 }

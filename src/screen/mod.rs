@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::exit::ExitCode;
-use crate::input::{self, ReadOptions};
+use crate::input::{self, ReadOptions, RowContext};
 use crate::key_state::KeyState;
 use crate::normalize::ClassifyOptions;
 use crate::qcc::{Endpoint, VendorClient};
@@ -69,9 +69,12 @@ pub struct RunOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub run_id: Option<i64>,
+    /// What was read: file, sheet, header row, key column and name fallback.
+    pub source: String,
     pub rows: u64,
     pub new_keys: u64,
     pub invalid_rows: u64,
+    pub skipped_rows: u64,
     pub due: u64,
     pub keys_by_state: BTreeMap<String, u64>,
     /// Every attempt of this run.
@@ -100,6 +103,8 @@ pub struct Ingested {
     pub ingest: IngestSummary,
     /// Keys a screening would call, by kind.
     pub due_by_kind: BTreeMap<String, u64>,
+    /// What was read: file, sheet, header row, key column and name fallback.
+    pub source: String,
 }
 
 /// Lock the database, stream the input into it (idempotently), and count what is due.
@@ -109,19 +114,23 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
     let mut store = Store::open(&opts.db)?;
     let table = input::open(&opts.input, &opts.read)?;
     let path = table.path.display().to_string();
-    let sel = input::select_column(&path, &table.headers, opts.column.as_deref())?;
-    tracing::info!(file = %path, column = %sel.label, format = %table.format, "reading input");
+    let sel = input::select_column(&table.place(), &table.headers, opts.column.as_deref())?;
     let meta = input::meta(&table, &sel);
+    tracing::info!(file = %path, format = %table.format, "reading input: {}", meta.describe());
     let canonical = std::fs::canonicalize(&opts.input)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| path.clone());
-    let classify = ClassifyOptions {
-        query_bad_checksums: opts.query_bad_checksums,
+    let ctx = RowContext {
+        place: table.place(),
+        headers: table.headers.clone(),
+        sel,
+        classify: ClassifyOptions {
+            query_bad_checksums: opts.query_bad_checksums,
+        },
     };
-    let headers = table.headers.clone();
     let mut read_error = None;
     let rows = table.rows.map_while(|r| match r {
-        Ok(raw) => Some(input::to_ingest_row(raw, &headers, &sel, classify, &path)),
+        Ok(raw) => Some(input::rows::to_ingest_row(raw, &ctx)),
         Err(e) => {
             read_error = Some(e);
             None
@@ -135,6 +144,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         rows = ingest.rows,
         new_keys = ingest.new_keys,
         invalid_rows = ingest.invalid_rows,
+        skipped_rows = ingest.skipped_rows,
         "input ingested"
     );
     let now = Utc::now();
@@ -154,6 +164,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         filter,
         ingest,
         due_by_kind,
+        source: format!("{path}, {}", meta.describe()),
     })
 }
 
@@ -167,9 +178,11 @@ impl Ingested {
     pub fn summary_without_calls(&self, exit_code: ExitCode) -> anyhow::Result<Summary> {
         Ok(Summary {
             run_id: None,
+            source: self.source.clone(),
             rows: self.ingest.rows,
             new_keys: self.ingest.new_keys,
             invalid_rows: self.ingest.invalid_rows,
+            skipped_rows: self.ingest.skipped_rows,
             due: self.due(),
             keys_by_state: self.store.counts_by_state()?,
             calls: 0,

@@ -16,6 +16,8 @@ pub struct IngestSummary {
     pub rows: u64,
     pub new_keys: u64,
     pub invalid_rows: u64,
+    /// Total rows (合计, 共18家 ...), never called.
+    pub skipped_rows: u64,
 }
 
 impl Store {
@@ -66,13 +68,25 @@ impl Store {
         let now = ts(Utc::now());
         self.conn
             .query_row(
-                "INSERT INTO input_files(path, format, encoding, key_column, headers, last_ingested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO input_files(path, format, encoding, key_column, headers, last_ingested_at,
+                   sheet, header_row, fallback_column)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT(path) DO UPDATE SET format=excluded.format, encoding=excluded.encoding,
                    key_column=excluded.key_column, headers=excluded.headers,
-                   last_ingested_at=excluded.last_ingested_at
+                   last_ingested_at=excluded.last_ingested_at, sheet=excluded.sheet,
+                   header_row=excluded.header_row, fallback_column=excluded.fallback_column
                  RETURNING id",
-                params![path, meta.format, meta.encoding, meta.key_column, headers, now],
+                params![
+                    path,
+                    meta.format,
+                    meta.encoding,
+                    meta.key_column,
+                    headers,
+                    now,
+                    meta.sheet,
+                    meta.header_row.map(|r| r as i64),
+                    meta.fallback_column
+                ],
                 |r| r.get(0),
             )
             .map_err(self.e())
@@ -90,6 +104,7 @@ fn ingest_row(
     summary.rows += 1;
     let c = &row.classified;
     let id: Option<i64> = match (c.kind, &row.error) {
+        _ if row.skipped => None,
         (Some(kind), None) if !c.key.is_empty() => {
             let (st, local) = match &c.invalid {
                 Some(_) => (KeyState::Invalid, 1),
@@ -114,16 +129,20 @@ fn ingest_row(
         None => c.invalid.clone(),
         Some(_) => None,
     });
-    if id.is_none() || c.invalid.is_some() {
+    if row.skipped {
+        summary.skipped_rows += 1;
+    } else if id.is_none() || c.invalid.is_some() {
         summary.invalid_rows += 1;
     }
     tx.prepare_cached(
-        "INSERT INTO input_rows(file_id, row_no, input, key_id, error, extra)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO input_rows(file_id, row_no, input, key_id, error, extra, sheet_row, skipped)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(file_id, row_no) DO UPDATE SET input=excluded.input,
-           key_id=excluded.key_id, error=excluded.error, extra=excluded.extra
+           key_id=excluded.key_id, error=excluded.error, extra=excluded.extra,
+           sheet_row=excluded.sheet_row, skipped=excluded.skipped
          WHERE input IS NOT excluded.input OR key_id IS NOT excluded.key_id
-           OR error IS NOT excluded.error OR extra IS NOT excluded.extra",
+           OR error IS NOT excluded.error OR extra IS NOT excluded.extra
+           OR sheet_row IS NOT excluded.sheet_row OR skipped IS NOT excluded.skipped",
     )?
     .execute(params![
         file_id,
@@ -131,7 +150,9 @@ fn ingest_row(
         row.input,
         id,
         error,
-        row.extra
+        row.extra,
+        row.sheet_row as i64,
+        row.skipped
     ])?;
     Ok(())
 }

@@ -28,6 +28,7 @@ pub use runs::{RunCost, RunInfo, StatusCounts};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_calls_reached.sql"),
+    include_str!("../../migrations/0003_rows_as_shown.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

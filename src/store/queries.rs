@@ -11,6 +11,8 @@ use crate::key_state::KeyState;
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportRow {
     pub row: u64,
+    /// The row number the file or sheet shows (`None` for rows ingested before it was kept).
+    pub sheet_row: Option<u64>,
     pub input: String,
     pub key: String,
     pub key_kind: Option<String>,
@@ -20,6 +22,19 @@ pub struct ExportRow {
     pub checked_at: Option<String>,
     pub screening_id: Option<i64>,
     pub extra: Option<String>,
+    /// A total row, never called.
+    pub skipped: bool,
+}
+
+impl ExportRow {
+    /// The row's state as exports show it: `skipped` for a total row, else its key's state.
+    pub fn state_label(&self) -> &'static str {
+        if self.skipped {
+            "skipped"
+        } else {
+            self.state.as_str()
+        }
+    }
 }
 
 /// An ingested input file.
@@ -97,7 +112,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT r.row_no, r.input, r.error, r.extra, k.key, k.kind, k.state, k.status,
-                   k.message, k.checked_at, k.screening_id
+                   k.message, k.checked_at, k.screening_id, r.sheet_row, r.skipped
                  FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id
                  WHERE r.file_id = ?1 ORDER BY r.row_no",
             )
@@ -109,6 +124,7 @@ impl Store {
                 let key: Option<String> = r.get(4)?;
                 Ok(ExportRow {
                     row: r.get::<_, i64>(0)? as u64,
+                    sheet_row: r.get::<_, Option<i64>>(11)?.map(|n| n as u64),
                     input: r.get(1)?,
                     key: key.unwrap_or_default(),
                     key_kind: r.get(5)?,
@@ -120,6 +136,7 @@ impl Store {
                     checked_at: r.get(9)?,
                     screening_id: r.get(10)?,
                     extra: r.get(3)?,
+                    skipped: r.get::<_, i64>(12)? != 0,
                 })
             })()
             .map_err(self.e())?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, assert_contains, assert_exit, small_sim, spawn_app, text};
 
-async fn ingest(app: &TestApp, input: &Path, extra: &[&str]) -> Vec<Value> {
+pub async fn ingest(app: &TestApp, input: &Path, extra: &[&str]) -> Vec<Value> {
     let out = app.run(input, &[&["--dry-run"], extra].concat()).await;
     assert_exit(&out, 0);
     app.export().await
@@ -66,13 +66,18 @@ async fn text_list_one_key_per_line() {
     );
     let rows = ingest(&app, &p, &[]).await;
     let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, [CODE, "上海某某有限公司", "310115000123456"]);
-    assert_eq!(rows[2]["key_kind"], "reg_no");
+    // The blank line is a row of the list (an empty cell), so later rows keep their numbers.
+    assert_eq!(keys, [CODE, "", "上海某某有限公司", "310115000123456"]);
+    assert_eq!(
+        (rows[1]["state"].as_str(), rows[1]["message"].as_str()),
+        (Some("invalid"), Some("empty"))
+    );
+    assert_eq!(rows[3]["key_kind"], "reg_no");
     assert_eq!(
         rows.iter()
-            .map(|r| r["row"].as_u64().unwrap())
+            .map(|r| (r["row"].as_u64().unwrap(), r["sheet_row"].as_u64().unwrap()))
             .collect::<Vec<_>>(),
-        [1, 3, 4]
+        [(1, 1), (2, 2), (3, 3), (4, 4)]
     );
 }
 

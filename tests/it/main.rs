@@ -6,4 +6,5 @@ mod helpers;
 mod input;
 mod pipeline;
 mod rescreen;
+mod rows;
 mod simulator;

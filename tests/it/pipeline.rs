@@ -34,6 +34,8 @@ fn generated_list(app: &TestApp, n: usize) -> (String, Vec<qcc_credit::simulator
         rows.push((c.name.clone(), c.uscc.to_lowercase()));
     }
     rows.push(("未知贸易有限公司".into(), String::new()));
+    // An empty row inside the list is a row (blank rows at the very end are formatting).
+    rows.push((String::new(), String::new()));
     rows.push(("另一家未知公司".into(), String::new()));
     let bad = format!(
         "{}{}",
@@ -41,7 +43,6 @@ fn generated_list(app: &TestApp, n: usize) -> (String, Vec<qcc_credit::simulator
         if cos[0].uscc.ends_with('0') { '1' } else { '0' }
     );
     rows.push(("错码公司".into(), bad));
-    rows.push((String::new(), String::new()));
     (csv_of(&rows), cos)
 }
 
@@ -393,7 +394,7 @@ async fn bad_input_gets_a_clear_error_or_invalid_rows() {
     assert_eq!(rows[1]["state"], "invalid");
     let m = rows[1]["message"].as_str().unwrap();
     assert!(
-        m.contains("ragged.csv") && m.contains("row 2") && m.contains("统一社会信用代码"),
+        m.contains("ragged.csv: row 3 (data row 2)") && m.contains("统一社会信用代码"),
         "{m}"
     );
     assert_eq!(rows[2]["state"], "found");
@@ -402,7 +403,7 @@ async fn bad_input_gets_a_clear_error_or_invalid_rows() {
         rows[3]["message"]
             .as_str()
             .unwrap()
-            .contains("row 4: bytes that are not valid UTF-8"),
+            .contains("row 5 (data row 4): bytes that are not valid UTF-8"),
         "{}",
         rows[3]
     );
