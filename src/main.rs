@@ -26,7 +26,11 @@ fn main() -> std::process::ExitCode {
     match qcc_credit::commands::run(cli) {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("qcc-credit: error: {e:#}");
+            // The chain quotes file names and cells: nothing from outside reaches the terminal raw.
+            eprintln!(
+                "qcc-credit: error: {}",
+                qcc_credit::telemetry::escape(&format!("{e:#}"))
+            );
             ExitCode::Error.into()
         }
     }

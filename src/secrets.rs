@@ -52,6 +52,24 @@ impl Credentials {
         )
     }
 
+    /// `text` with the key and the secret (as typed and percent-encoded) replaced by `***`: for
+    /// bodies and messages from servers that echo the request.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in [self.key.expose_secret(), self.secret.expose_secret()] {
+            // A very short value would blank out ordinary text; real keys are 32 characters.
+            if s.len() < 6 {
+                continue;
+            }
+            out = out.replace(s, "***");
+            let encoded = percent_encode(s);
+            if encoded != s {
+                out = out.replace(&encoded, "***");
+            }
+        }
+        out
+    }
+
     /// True when `token` was made from these credentials and `timespan` (the simulator's check).
     pub fn verify_token(&self, timespan: &str, token: &str) -> bool {
         self.token(timespan).eq_ignore_ascii_case(token)
@@ -66,6 +84,19 @@ pub fn token(key: &str, timespan: &str, secret: &str) -> String {
     h.update(timespan.as_bytes());
     h.update(secret.as_bytes());
     h.finalize().iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Percent-encoding as a URL query carries a value (unreserved characters kept).
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Replace the value of every `key=` query parameter with `***`, so URLs can be logged.
@@ -103,5 +134,10 @@ mod tests {
         assert!(!dbg.contains("my-app-key") && !dbg.contains("my-secret"));
         let u = redact_url("http://h/api?key=my-app-key&searchKey=%E4%B8%8A&pageSize=20");
         assert_eq!(u, "http://h/api?key=***&searchKey=%E4%B8%8A&pageSize=20");
+        let c = Credentials::new("my-app-key", "s3cr/et+value");
+        assert_eq!(
+            c.redact("GET /x?key=my-app-key echo s3cr%2Fet%2Bvalue and s3cr/et+value"),
+            "GET /x?key=*** echo *** and ***"
+        );
     }
 }

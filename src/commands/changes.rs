@@ -6,14 +6,16 @@ use std::path::Path;
 use super::ignore_broken_pipe;
 use crate::cli::ChangesFormat;
 use crate::exit::ExitCode;
+use crate::export::csv::formula_safe;
 use crate::store::{self, ChangeRow, Store};
+use crate::telemetry::escape;
 
 pub(super) fn changes(
     db: &Path,
     since: Option<&str>,
     format: ChangesFormat,
 ) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let since = since.map(normalize_since).transpose()?;
     let changes = store.changes(since.as_deref())?;
     let stdout = std::io::stdout();
@@ -45,8 +47,8 @@ fn write_changes(
                     c.run_id.unwrap_or(0),
                     if c.worse { "WORSE" } else { "" },
                     c.kind,
-                    c.key,
-                    c.detail
+                    escape(&c.key),
+                    escape(&c.detail)
                 )?;
             }
         }
@@ -60,14 +62,15 @@ fn write_changes(
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(["detected_at", "run_id", "key", "kind", "worse", "detail"])?;
             for c in changes {
-                w.write_record([
+                let cells = [
                     c.detected_at.clone(),
                     c.run_id.map(|r| r.to_string()).unwrap_or_default(),
                     c.key.clone(),
                     c.kind.clone(),
                     c.worse.to_string(),
                     c.detail.clone(),
-                ])?;
+                ];
+                w.write_record(cells.iter().map(|c| formula_safe(c).into_owned()))?;
             }
             w.flush()?;
         }

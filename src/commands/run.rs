@@ -6,6 +6,7 @@ use crate::exit::ExitCode;
 use crate::qcc::status::fatal_hint;
 use crate::screen::{self, Ingested, StopReason, Stopper, Summary};
 use crate::secrets::Credentials;
+use crate::telemetry::escape;
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let opts = run_options(&args, redacted_args())?;
@@ -47,7 +48,7 @@ pub(super) async fn screen_and_report(
 fn print_dry_run(ingested: &Ingested, qps: f64) {
     let due = ingested.due();
     let kinds = super::kind_counts(&ingested.due_by_kind);
-    println!("input: {}", ingested.source);
+    println!("input: {}", escape(&ingested.source));
     println!(
         "dry run: {} rows read, {} new keys; a run would call the vendor for {due} keys ({}), \
          at least {due} calls (one more per 20 customs registrations beyond the first 20), \
@@ -68,12 +69,16 @@ fn print_dry_run(ingested: &Ingested, qps: f64) {
 fn print_stop(reason: &StopReason) {
     match reason {
         StopReason::Fatal { code, message } => eprintln!(
-            "qcc-credit: the vendor rejected the credentials or permissions: status {code} {message}\n  hint: {}",
+            "qcc-credit: stopped: the vendor refused the call: status {}: {}\n  hint: {}",
+            escape(code),
+            escape(message),
             fatal_hint(code)
         ),
         StopReason::Quota { code, message } => eprintln!(
-            "qcc-credit: stopped on the vendor's quota or billing: status {code} {message}; \
-             everything answered is saved, run the same command again when the quota resets"
+            "qcc-credit: stopped on the vendor's quota or billing: status {}: {}; \
+             everything answered is saved, run the same command again when the quota resets",
+            escape(code),
+            escape(message)
         ),
         StopReason::MaxCalls(n) => eprintln!(
             "qcc-credit: stopped at --max-calls {n}; run the same command again to continue"
@@ -83,9 +88,11 @@ fn print_stop(reason: &StopReason) {
             error,
             attempts,
         } => eprintln!(
-            "qcc-credit: the vendor could not be reached at {url}: {error}\n  {attempts} attempts in a row \
+            "qcc-credit: the vendor could not be reached at {}: {}\n  {attempts} attempts in a row \
              got no answer (none is billed); check the network, proxy and --base-url/--endpoint, \
-             then run the same command again"
+             then run the same command again",
+            escape(url),
+            escape(error)
         ),
         StopReason::Storage {
             error,
@@ -95,7 +102,7 @@ fn print_stop(reason: &StopReason) {
             let what = if *disk_full {
                 "disk full".to_string()
             } else {
-                format!("the database could not be written ({error})")
+                format!("the database could not be written ({})", escape(error))
             };
             eprintln!(
                 "qcc-credit: {what}: {unsaved_answers} answers received but not saved (they will be \
@@ -144,7 +151,7 @@ pub(super) fn print_summary(s: &Summary) {
         s.skipped_rows,
         s.due
     );
-    println!("  input: {}", s.source);
+    println!("  input: {}", escape(&s.source));
     println!("  keys: {states}");
     let answered = s.calls - s.unreached;
     println!(

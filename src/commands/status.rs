@@ -5,9 +5,10 @@ use std::path::Path;
 use super::state_line;
 use crate::exit::ExitCode;
 use crate::store::{self, DueFilter, Store};
+use crate::telemetry::escape;
 
 pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let st = store.status(&DueFilter {
         now: store::ts(chrono::Utc::now()),
         refresh_before: None,
@@ -21,11 +22,13 @@ pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn print_status(db: &Path, store: &Store, st: &store::StatusCounts) -> anyhow::Result<()> {
-    println!("database: {}", db.display());
+    println!("database: {}", escape(&db.display().to_string()));
     if let Some(f) = store.latest_file()? {
         println!(
             "input: {} (key column {:?}), {} rows in the database",
-            f.path, f.key_column, st.input_rows
+            escape(&f.path),
+            f.key_column,
+            st.input_rows
         );
     }
     let states = state_line(&st.keys_by_state);

@@ -1,4 +1,6 @@
-//! CSV: the original columns first, then [`super::RESULT_FIELDS`].
+//! CSV: the original columns first, then [`super::RESULT_FIELDS`]. Every cell goes through
+//! [`formula_safe`]: the file is opened in Excel, and a cell from a supplier list or a vendor field
+//! that starts like a formula must stay text.
 
 use std::io::Write;
 
@@ -7,12 +9,17 @@ use crate::store::{InputFile, Store};
 
 pub(super) fn write(store: &Store, file: &InputFile, w: &mut impl Write) -> Result<(), Error> {
     let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(header_row(&file.headers))
-        .map_err(csv_io)?;
+    csv.write_record(
+        header_row(&file.headers)
+            .iter()
+            .map(|c| formula_safe(c).into_owned()),
+    )
+    .map_err(csv_io)?;
     store.for_each_export_row(file.id, |row| {
         let cells = flat_row(store, &row, &file.headers, &file.key_column)
             .map_err(std::io::Error::other)?;
-        csv.write_record(&cells).map_err(csv_io)
+        csv.write_record(cells.iter().map(|c| formula_safe(c).into_owned()))
+            .map_err(csv_io)
     })?;
     csv.flush()?;
     Ok(())
@@ -22,5 +29,37 @@ fn csv_io(e: csv::Error) -> std::io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => io,
         other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// OWASP's rule against CSV injection: a cell starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'`, so Excel shows it as text instead of running it.
+pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_become_text() {
+        for c in [
+            "=1+1",
+            "+1+2",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"http://x\")",
+        ] {
+            assert!(formula_safe(c).starts_with('\''), "{c:?}");
+        }
+        assert_eq!(formula_safe("上海某某有限公司"), "上海某某有限公司");
+        assert_eq!(formula_safe(""), "");
     }
 }

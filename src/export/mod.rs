@@ -2,7 +2,7 @@
 //! three formats ([`jsonl`], [`csv`], [`xlsx`]). CSV and XLSX flatten the same rows: the original
 //! columns first, then [`RESULT_FIELDS`].
 
-mod csv;
+pub mod csv;
 mod jsonl;
 mod xlsx;
 

@@ -171,7 +171,7 @@ fn read_delimited(
         .build(std::io::Cursor::new(sample).chain(file));
     if text_list {
         let rows: PhysicalRows = Box::new(TextRows {
-            lines: BufReader::new(reader).lines(),
+            lines: BufReader::new(LineGuard::new(reader, false, b'\n')).lines(),
             line_no: 0,
             path: p,
             encoding: encoding.name(),
@@ -205,7 +205,7 @@ fn csv_table<R: Read + 'static>(
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(BlankLines::new(reader));
+        .from_reader(LineGuard::new(reader, true, delimiter));
     let mut rows: PhysicalRows = Box::new(CsvRows {
         csv,
         record: csv::ByteRecord::new(),
@@ -236,47 +236,102 @@ fn csv_table<R: Read + 'static>(
     })
 }
 
-/// The csv crate skips empty lines; Excel shows each as a row. This turns an empty line (outside
-/// quotes) into a record with one empty field, `""`, so every line keeps its row number.
-struct BlankLines<R> {
+/// The longest record read: a supplier row is a few hundred bytes; a 100 MB "field" is an attack
+/// or a broken file, and the csv crate would hold it whole.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+/// Stands in for the rest of a record past [`MAX_RECORD_BYTES`]; the row becomes an error.
+const TOO_LONG: &str = "\u{1}qcc-credit: record too long\u{1}";
+
+/// Two repairs on the decoded text before the csv crate sees it, in one pass:
+/// - the csv crate skips empty lines, while Excel shows each as a row: an empty line (outside
+///   quotes) becomes a record with one empty field, `""`, so every line keeps its row number;
+/// - a record longer than [`MAX_RECORD_BYTES`] is cut there, its rest skipped without being held,
+///   and a [`TOO_LONG`] field appended, so memory stays flat whatever the file holds.
+///
+/// `csv` says whether quotes group lines (CSV) or are plain text (lists).
+struct LineGuard<R> {
     inner: R,
+    csv: bool,
+    delimiter: u8,
     buf: Vec<u8>,
     pos: usize,
     quoted: bool,
     line_start: bool,
+    record_len: usize,
+    /// Skipping the rest of a long record; the quote state of the output when the cut was made.
+    cut: Option<bool>,
 }
 
-impl<R: Read> BlankLines<R> {
-    fn new(inner: R) -> Self {
-        BlankLines {
+impl<R: Read> LineGuard<R> {
+    fn new(inner: R, csv: bool, delimiter: u8) -> Self {
+        LineGuard {
             inner,
+            csv,
+            delimiter,
             buf: Vec::new(),
             pos: 0,
             quoted: false,
             line_start: true,
+            record_len: 0,
+            cut: None,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        let ends_record = b == b'\n' && !self.quoted;
+        if self.csv && b == b'"' {
+            self.quoted = !self.quoted;
+        }
+        if let Some(open_quote) = self.cut {
+            if ends_record {
+                if open_quote {
+                    self.buf.push(b'"');
+                }
+                if self.csv {
+                    self.buf.push(self.delimiter);
+                    self.buf.push(b'"');
+                    self.buf.extend_from_slice(TOO_LONG.as_bytes());
+                    self.buf.push(b'"');
+                } else {
+                    self.buf.extend_from_slice(TOO_LONG.as_bytes());
+                }
+                self.buf.push(b'\n');
+                self.cut = None;
+                self.record_len = 0;
+                self.line_start = true;
+            }
+            return;
+        }
+        if self.csv && self.line_start && !self.quoted && (b == b'\n' || b == b'\r') {
+            self.buf.extend_from_slice(b"\"\"");
+        }
+        self.line_start = b == b'\n';
+        self.record_len = if ends_record { 0 } else { self.record_len + 1 };
+        self.buf.push(b);
+        if self.record_len > MAX_RECORD_BYTES {
+            // The output stops inside a quoted field when `quoted`: the marker closes it.
+            self.cut = Some(self.quoted);
         }
     }
 }
 
-impl<R: Read> Read for BlankLines<R> {
+impl<R: Read> Read for LineGuard<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos == self.buf.len() {
+        while self.pos == self.buf.len() {
             let mut chunk = [0u8; 8192];
             let n = self.inner.read(&mut chunk)?;
-            if n == 0 {
-                return Ok(0);
-            }
             self.buf.clear();
             self.pos = 0;
+            if n == 0 {
+                // A long record at the very end of the file still gets its marker.
+                if self.cut.is_some() {
+                    self.push(b'\n');
+                    break;
+                }
+                return Ok(0);
+            }
             for &b in &chunk[..n] {
-                if self.line_start && !self.quoted && (b == b'\n' || b == b'\r') {
-                    self.buf.extend_from_slice(b"\"\"");
-                }
-                if b == b'"' {
-                    self.quoted = !self.quoted;
-                }
-                self.line_start = b == b'\n';
-                self.buf.push(b);
+                self.push(b);
             }
         }
         let n = out.len().min(self.buf.len() - self.pos);
@@ -284,6 +339,21 @@ impl<R: Read> Read for BlankLines<R> {
         self.pos += n;
         Ok(n)
     }
+}
+
+/// The error of a row cut by [`LineGuard`], with its cells (the marker dropped).
+fn too_long(cells: &mut Vec<Cell>) -> Option<String> {
+    let at = cells.iter().position(|c| c.text().contains(TOO_LONG))?;
+    // In a list the marker ends the line's only cell; in CSV it is a field of its own.
+    let kept = cells[at].text().replace(TOO_LONG, "");
+    cells.truncate(at);
+    if !kept.is_empty() {
+        cells.push(Cell::Text(kept));
+    }
+    Some(format!(
+        "the row is longer than {} MiB; only its start was read",
+        MAX_RECORD_BYTES / (1024 * 1024)
+    ))
 }
 
 struct CsvRows<R: Read> {
@@ -305,7 +375,7 @@ impl<R: Read> Iterator for CsvRows<R> {
         match r {
             Ok(false) => None,
             Ok(true) => {
-                let cells: Vec<Cell> = self
+                let mut cells: Vec<Cell> = self
                     .record
                     .iter()
                     .map(|b| {
@@ -317,16 +387,15 @@ impl<R: Read> Iterator for CsvRows<R> {
                         }
                     })
                     .collect();
-                let error = cells
-                    .iter()
-                    .any(|c| c.text().contains('\u{FFFD}'))
-                    .then(|| {
+                let error = too_long(&mut cells).or_else(|| {
+                    cells.iter().any(|c| c.text().contains('\u{FFFD}')).then(|| {
                         format!(
                             "bytes that are not valid {} (decoded as U+FFFD); re-save the file as \
                              UTF-8 or pass --encoding",
                             self.encoding
                         )
-                    });
+                    })
+                });
                 Some(Ok(Physical {
                     sheet_row,
                     cells,
@@ -376,20 +445,22 @@ impl<R: BufRead> Iterator for TextRows<R> {
             }
         };
         let line = line.trim_start_matches('\u{feff}').trim_end_matches('\r');
-        let error = line.contains('\u{FFFD}').then(|| {
-            format!(
-                "bytes that are not valid {} (decoded as U+FFFD)",
-                self.encoding
-            )
-        });
-        let cell = if line.trim().is_empty() {
+        let mut cells = vec![if line.trim().is_empty() {
             Cell::Empty
         } else {
             Cell::Text(line.to_string())
-        };
+        }];
+        let error = too_long(&mut cells).or_else(|| {
+            line.contains('\u{FFFD}').then(|| {
+                format!(
+                    "bytes that are not valid {} (decoded as U+FFFD)",
+                    self.encoding
+                )
+            })
+        });
         Some(Ok(Physical {
             sheet_row: self.line_no,
-            cells: vec![cell],
+            cells,
             error,
         }))
     }
@@ -414,6 +485,43 @@ mod tests {
         assert_eq!(detect_encoding("供应商名称".as_bytes()), encoding_rs::UTF_8);
         assert_eq!(detect_encoding(b"\xEF\xBB\xBFa"), encoding_rs::UTF_8);
         assert_eq!(detect_encoding(b"\xFF\xFEa\0b\0"), encoding_rs::UTF_16LE);
+    }
+
+    #[test]
+    fn an_overlong_record_is_cut_and_named_and_the_next_row_keeps_its_number() {
+        let mut bytes = b"code,note\n".to_vec();
+        bytes.extend_from_slice(b"\"");
+        bytes.extend(std::iter::repeat_n(b'x', 3 * MAX_RECORD_BYTES));
+        bytes.extend_from_slice(b"\",n\nabc,def\n");
+        let t = parse_bytes("f.csv", bytes, &ReadOptions::default(), false).unwrap();
+        let rows: Vec<_> = t.rows.map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 2);
+        assert!(
+            rows[0]
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("longer than 1 MiB")
+        );
+        assert!(
+            rows[0]
+                .cells
+                .iter()
+                .all(|c| c.text().len() <= MAX_RECORD_BYTES)
+        );
+        assert_eq!((rows[1].sheet_row, rows[1].cells[0].text()), (3, "abc"));
+        let mut list = vec![b'y'; 2 * MAX_RECORD_BYTES];
+        list.extend_from_slice(b"\nnext\n");
+        let t = parse_bytes("f.txt", list, &ReadOptions::default(), true).unwrap();
+        let rows: Vec<_> = t.rows.map(|r| r.unwrap()).collect();
+        assert!(
+            rows[0]
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("longer than 1 MiB")
+        );
+        assert_eq!((rows[1].sheet_row, rows[1].cells[0].text()), (2, "next"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub(super) fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError>
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
+    check_expansion(path)?;
     let mut wb = calamine::open_workbook_auto(path).map_err(|e| InputError::Excel {
         path: p.clone(),
         message: format!("not a readable workbook: {e}"),
@@ -42,6 +43,62 @@ pub(super) fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError>
         header_row: Some(found.header.sheet_row),
         rows: Box::new(DataRows::new(found.after, rest)),
     })
+}
+
+/// The most a workbook's shared strings may expand to.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 64 * 1024 * 1024;
+/// The most one sheet's XML may expand to (about a million rows of a supplier list).
+pub const MAX_SHEET_BYTES: u64 = 256 * 1024 * 1024;
+/// Real spreadsheet XML compresses about 5-20 times; a part that expands 200 times is a bomb.
+const MAX_RATIO: u64 = 200;
+
+/// calamine reads a sheet and the shared strings whole, so a small file that expands to
+/// gigabytes (a "zip bomb") would exhaust memory. Measure every part of a zip-based workbook by
+/// decompressing it as a stream (declared sizes can lie) and refuse the file before it is read.
+fn check_expansion(path: &Path) -> Result<(), InputError> {
+    let p = display(path);
+    let refuse = |message: String| InputError::Excel {
+        path: p.clone(),
+        message,
+    };
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(()); // calamine names the error
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(()); // .xls (not a zip): calamine reads it or names the error
+    };
+    for i in 0..zip.len() {
+        let Ok(mut part) = zip.by_index(i) else {
+            continue;
+        };
+        let Ok(name) = part.name().map(|n| n.to_string()) else {
+            continue;
+        };
+        let limit = if name.ends_with("sharedStrings.xml") {
+            MAX_SHARED_STRINGS_BYTES
+        } else if name.contains("worksheets/") || name == "content.xml" {
+            MAX_SHEET_BYTES
+        } else {
+            continue;
+        };
+        let compressed = part.compressed_size().max(1);
+        let mut counted = std::io::Read::take(&mut part, limit + 1);
+        let size = std::io::copy(&mut counted, &mut std::io::sink())
+            .map_err(|e| refuse(format!("{name}: cannot be read: {e}")))?;
+        if size > limit || (size > 1024 * 1024 && size / compressed > MAX_RATIO) {
+            return Err(refuse(format!(
+                "{name} expands to {}{} MiB from {} KiB (limits: {} MiB for shared strings, {} \
+                 MiB for a sheet, {MAX_RATIO} times its compressed size); refused before reading \
+                 it whole. If the list is real, save it as CSV",
+                if size > limit { "more than " } else { "" },
+                size.min(limit) / (1024 * 1024),
+                compressed / 1024,
+                MAX_SHARED_STRINGS_BYTES / (1024 * 1024),
+                MAX_SHEET_BYTES / (1024 * 1024),
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A sheet, its header, and the rows after what the header search read.

@@ -76,6 +76,8 @@ impl std::fmt::Debug for VendorClient {
 impl VendorClient {
     pub fn new(endpoint: Endpoint, creds: Credentials, timeout: Duration) -> Result<Self, String> {
         let http = reqwest::Client::builder()
+            // A redirect would carry the key (query) and a valid token to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("qcc-credit/", env!("CARGO_PKG_VERSION")))
@@ -158,27 +160,102 @@ impl VendorClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = resp.bytes().await;
+        if http_status.is_redirection() {
+            rec.latency = started.elapsed();
+            refuse_redirect(&mut rec, resp.headers());
+            return rec;
+        }
+        let bytes = read_capped(resp).await;
         rec.latency = started.elapsed();
         let bytes = match bytes {
             Ok(b) => b,
-            Err(e) => {
-                rec.message = format!(
-                    "connection dropped while reading the body: {}",
-                    transport_error(e)
-                );
+            Err(message) => {
+                rec.message = message;
                 return rec;
             }
         };
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        rec.body = Some(body);
+        // A UTF-8 byte order mark before the JSON (common from .NET servers) is not content.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        rec.body = Some(self.redact(&String::from_utf8_lossy(bytes)));
         if http_status.as_u16() == 429 || http_status.is_server_error() {
             rec.message = format!("HTTP {}", http_status.as_u16());
             rec.outcome.retry_after = retry_after;
             return rec;
         }
-        classify_body(&mut rec, http_status.as_u16(), &bytes);
+        classify_body(&mut rec, http_status.as_u16(), bytes);
+        rec.message = self.redact(&clip(&rec.message, MAX_MESSAGE_CHARS));
         rec
+    }
+
+    /// The key and the secret replaced by `***` wherever a server echoed them (an error page that
+    /// repeats the request URL), so no stored body or message carries them.
+    fn redact(&self, text: &str) -> String {
+        self.creds.redact(text)
+    }
+}
+
+/// The most of a body read: the largest real answer (20 records a page) is a few tens of KiB.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The most of a vendor `Message` kept.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Read the body up to [`MAX_BODY_BYTES`]: past it the call is a transient failure and the rest is
+/// never read, so memory stays flat whatever the server sends.
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(format!(
+                        "the answer is larger than {} MiB, far more than any real answer; not read",
+                        MAX_BODY_BYTES / (1024 * 1024)
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(format!(
+                    "connection dropped while reading the body: {}",
+                    transport_error(e)
+                ));
+            }
+        }
+    }
+}
+
+/// A 3xx is never followed: the call stops the run (like a fatal code), naming where it pointed.
+fn refuse_redirect(rec: &mut CallRecord, headers: &reqwest::header::HeaderMap) {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let host = Url::parse(location)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| {
+                format!(
+                    "{h}{}",
+                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                )
+            })
+        })
+        .unwrap_or_else(|| "the same host".to_string());
+    rec.message = format!(
+        "HTTP {}: the vendor redirected to {}; not followed (the key and token are never sent \
+         anywhere but the configured endpoint)",
+        rec.http_status.unwrap_or(0),
+        crate::telemetry::escape(&host)
+    );
+    rec.outcome = PageOutcome::of(Class::Fatal);
+}
+
+/// At most `max` characters.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}… (cut at {max} characters)", &s[..i]),
+        None => s.to_string(),
     }
 }
 

@@ -202,6 +202,10 @@ pub fn fatal_hint(code: &str) -> &'static str {
         "111" | "214" | "113" | "114" | "105" => {
             "the interface is not purchased, enabled or online for this account: contact the vendor"
         }
+        c if c.starts_with("HTTP 3") => {
+            "check --base-url / --endpoint (or QCC_BASE_URL / QCC_ENDPOINT): the vendor's method URL \
+             answers directly; a redirect means the URL is wrong or something is in the way"
+        }
         _ => "fix the account or configuration with the vendor, then run the same command again",
     }
 }

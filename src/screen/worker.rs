@@ -134,6 +134,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     let status = call.vendor_status.clone();
     let message = call.message.clone();
     let retry_after = call.outcome.retry_after;
+    let http = call.http_status;
     let more = class == Class::Found && key.pager.absorb(&call.outcome);
     ctx.send(WriteOp::Call {
         key_id: item.key_id,
@@ -179,7 +180,10 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             Next::Again
         }
         Class::Quota | Class::Fatal => {
-            let (code, message) = (status.unwrap_or_default(), message);
+            // A redirect has no vendor status: its HTTP status names it.
+            let code = status
+                .or(http.map(|h| format!("HTTP {h}")))
+                .unwrap_or_default();
             ctx.stopper.stop(if class == Class::Quota {
                 StopReason::Quota { code, message }
             } else {

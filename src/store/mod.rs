@@ -59,6 +59,22 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "database {path} has schema version {found}, older than this qcc-credit ({known}); run \
+         `qcc-credit run` on it once to upgrade it (this command only reads)"
+    )]
+    TooOld {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("database {0}: no such file (run `qcc-credit run` first)")]
+    Missing(String),
+    #[error(
+        "database {path} is not a qcc-credit database (it holds {tables} table(s) of something \
+         else); it was left untouched. Point --db at a screening database, or at a new file"
+    )]
+    NotOurs { path: String, tables: usize },
 }
 
 impl StoreError {
@@ -145,8 +161,12 @@ impl RunLock {
     }
 }
 
+/// `PRAGMA application_id` of a qcc-credit database ("QCCC"): what tells ours from someone else's.
+pub const APPLICATION_ID: i64 = 0x5143_4343;
+
 impl Store {
-    /// Open (creating if needed) and migrate.
+    /// Open for a run (creating if needed), refuse a database that is not ours or is newer than
+    /// this build, migrate, and mark it as ours.
     pub fn open(path: &Path) -> Result<Store> {
         let p = path.display().to_string();
         let err = |source| StoreError::Sqlite {
@@ -156,29 +176,143 @@ impl Store {
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
         let mut store = Store { conn, path: p };
+        store.check_ours()?;
+        let e = store.e();
+        store
+            .conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(&e)?;
+        store
+            .conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(&e)?;
+        store
+            .conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(&e)?;
         store.migrate()?;
+        store
+            .conn
+            .pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(&e)?;
         Ok(store)
     }
 
-    /// Open an existing database for reading; a missing file is an error, not a new database.
-    pub fn open_existing(path: &Path) -> Result<Store> {
+    /// Open an existing database read-only (`status`, `export`, `changes`, `report`): never
+    /// created, migrated or written; a missing file, a database that is not ours, or one whose
+    /// schema is not this build's is an error.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let p = path.display().to_string();
         if !path.exists() {
-            return Err(StoreError::Sqlite {
-                path: path.display().to_string(),
-                source: rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                    Some("no such database file (run `qcc-credit run` first)".into()),
-                ),
+            return Err(StoreError::Missing(p));
+        }
+        let store = match Store::read_only_at(path, false) {
+            // A directory we may not write (no `-shm` can be made): with nothing left in a
+            // write-ahead log, the database file alone is the whole database.
+            Err(StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            }) if e.code == rusqlite::ErrorCode::CannotOpen
+                && !PathBuf::from(format!("{p}-wal")).exists() =>
+            {
+                Store::read_only_at(path, true)?
+            }
+            other => other?,
+        };
+        let version = store.user_version()?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(store.too_new(version));
+        }
+        if version < known {
+            return Err(StoreError::TooOld {
+                path: store.path.clone(),
+                found: version,
+                known,
             });
         }
-        Store::open(path)
+        Ok(store)
+    }
+
+    fn read_only_at(path: &Path, immutable: bool) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let p = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let opened = if immutable {
+            let escaped: String = p
+                .chars()
+                .map(|c| match c {
+                    '%' => "%25".to_string(),
+                    '?' => "%3f".to_string(),
+                    '#' => "%23".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            Connection::open_with_flags(
+                format!("file:{escaped}?immutable=1"),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+        } else {
+            Connection::open_with_flags(path, flags)
+        };
+        let conn = opened.map_err(|source| StoreError::Sqlite {
+            path: p.clone(),
+            source,
+        })?;
+        let store = Store { conn, path: p };
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(store.e())?;
+        store.check_ours()?;
+        Ok(store)
+    }
+
+    fn user_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.e())
+    }
+
+    fn too_new(&self, found: i64) -> StoreError {
+        StoreError::TooNew {
+            path: self.path.clone(),
+            found,
+            known: MIGRATIONS.len() as i64,
+        }
+    }
+
+    /// Ours: marked with our application id, or empty (a new database), or made by a build from
+    /// before the mark (our tables, our `user_version`). Anything else is someone else's.
+    fn check_ours(&self) -> Result<()> {
+        let e = self.e();
+        let id: i64 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(&e)?;
+        if id == APPLICATION_ID {
+            return Ok(());
+        }
+        let tables: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(&e)?;
+        let ours_before_the_mark = id == 0
+            && self.user_version()? >= 1
+            && ["keys", "input_rows", "calls", "runs"]
+                .iter()
+                .all(|t| tables.iter().any(|x| x == t));
+        if tables.is_empty() || ours_before_the_mark {
+            return Ok(());
+        }
+        Err(StoreError::NotOurs {
+            path: self.path.clone(),
+            tables: tables.len(),
+        })
     }
 
     /// Wraps a rusqlite error with the database path. Owns its copy of the path, so it can be
@@ -192,17 +326,9 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(self.e())?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: version,
-                known,
-            });
+        let version = self.user_version()?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(self.too_new(version));
         }
         let e = self.e();
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {

@@ -3,6 +3,7 @@
 mod billing;
 mod client;
 mod helpers;
+mod hostile;
 mod input;
 mod pipeline;
 mod rescreen;
