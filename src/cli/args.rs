@@ -75,6 +75,14 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output: `qcc-credit manpage > qcc-credit.1`.
+    #[command(hide = true)]
+    Manpage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -228,6 +236,10 @@ pub struct FaultArgs {
     /// Seed of the fault dice.
     #[arg(long, default_value_t = 7)]
     pub fault_seed: u64,
+    /// Seconds the simulator's clock runs ahead of this machine's (negative: behind); its Date
+    /// header and its 115 check use it.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub clock_offset: i64,
 }
 
 fn parse_script(s: &str) -> Result<(String, String), String> {

@@ -108,6 +108,7 @@ pub fn sim_config(args: &SimArgs) -> SimConfig {
         companies: args.companies,
         faults: args.faults.to_faults(),
         fault_seed: args.faults.fault_seed,
+        clock_offset: args.faults.clock_offset,
     }
 }
 

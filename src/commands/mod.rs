@@ -3,6 +3,7 @@
 
 mod changes;
 mod demo;
+mod docs;
 mod export;
 mod report;
 mod run;
@@ -37,6 +38,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { db, input } => demo::demo(db, input).await,
         Command::Changes { db, since, format } => changes::changes(&db, since.as_deref(), format),
         Command::Report { db, out } => report::report(&db, &out),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Manpage => docs::manpage(),
     }
 }
 

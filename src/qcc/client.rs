@@ -3,6 +3,8 @@
 //! Every call is assumed billed, so this module never retries on its own: the screening decides
 //! (with the rate limiter and backoff controller) whether and when to call again.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
@@ -45,6 +47,8 @@ pub struct PageOutcome {
     pub page_size: Option<u64>,
     /// A `Retry-After` the server asked for (HTTP 429/503).
     pub retry_after: Option<Duration>,
+    /// A 115 that came from this machine's clock, now corrected: ask again once, at once.
+    pub clock_corrected: bool,
 }
 
 impl PageOutcome {
@@ -55,6 +59,7 @@ impl PageOutcome {
             total: None,
             page_size: None,
             retry_after: None,
+            clock_corrected: false,
         }
     }
 }
@@ -65,6 +70,9 @@ pub struct VendorClient {
     http: reqwest::Client,
     endpoint: Endpoint,
     creds: Credentials,
+    /// Seconds to add to this machine's clock for `Timespan`, learned from the vendor's `Date`
+    /// when it answers 115 (shared by every clone: one correction serves the whole run).
+    clock_offset: Arc<AtomicI64>,
 }
 
 impl std::fmt::Debug for VendorClient {
@@ -87,6 +95,7 @@ impl VendorClient {
             http,
             endpoint,
             creds,
+            clock_offset: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -114,11 +123,8 @@ impl VendorClient {
     pub async fn fetch_page(&self, search_key: &str, page: u32) -> CallRecord {
         let url = self.request_url(search_key, page);
         // One Timespan per request, used for both the header and the token.
-        let timespan = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            .to_string();
+        let offset = self.clock_offset.load(Ordering::Relaxed);
+        let timespan = (unix_now() + offset).to_string();
         let token = self.creds.token(&timespan);
         let at = Utc::now();
         let started = Instant::now();
@@ -154,6 +160,12 @@ impl VendorClient {
         };
         let http_status = resp.status();
         rec.http_status = Some(http_status.as_u16());
+        let vendor_clock = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.timestamp());
         let retry_after = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -184,7 +196,33 @@ impl VendorClient {
         }
         classify_body(&mut rec, http_status.as_u16(), bytes);
         rec.message = self.redact(&clip(&rec.message, MAX_MESSAGE_CHARS));
+        if rec.vendor_status.as_deref() == Some("115")
+            && let Some(vendor) = vendor_clock
+        {
+            rec.outcome.clock_corrected = self.learn_clock(vendor, offset);
+        }
         rec
+    }
+
+    /// The vendor answered 115 (Timespan out of its window) with its `Date`: when this machine's
+    /// clock is more than a minute off, correct every later `Timespan` by the offset, say so
+    /// loudly once, and tell the caller to ask again. The AWS SDKs correct clock skew the same way.
+    fn learn_clock(&self, vendor_secs: i64, offset_used: i64) -> bool {
+        let skew = vendor_secs - unix_now();
+        if (skew - offset_used).abs() <= MAX_CLOCK_SKEW_SECS {
+            return false;
+        }
+        let previous = self.clock_offset.swap(skew, Ordering::SeqCst);
+        if (previous - skew).abs() > MAX_CLOCK_SKEW_SECS {
+            let (m, s) = (skew.abs() / 60, skew.abs() % 60);
+            let side = if skew > 0 { "behind" } else { "ahead of" };
+            tracing::warn!(
+                offset_secs = skew,
+                "this machine's clock is {m}m{s:02}s {side} the vendor's; fix its time sync \
+                 (NTP). Correcting Timespan by {skew} s for this run"
+            );
+        }
+        true
     }
 
     /// The key and the secret replaced by `***` wherever a server echoed them (an error page that
@@ -192,6 +230,16 @@ impl VendorClient {
     fn redact(&self, text: &str) -> String {
         self.creds.redact(text)
     }
+}
+
+/// A `Timespan` this far from the vendor's `Date` is this machine's clock, not the network.
+const MAX_CLOCK_SKEW_SECS: i64 = 60;
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The most of a body read: the largest real answer (20 records a page) is a few tens of KiB.

@@ -90,6 +90,8 @@ struct KeyProgress {
     pager: Pager,
     attempts: u32,
     slowdowns: u32,
+    /// Asked again once after a 115 that came from this machine's clock.
+    clock_retried: bool,
 }
 
 /// After a call: ask again (next page or retry), or the key is done for this run.
@@ -104,6 +106,7 @@ pub(super) async fn process_key(ctx: &Ctx, item: WorkItem) {
         pager: Pager::new(),
         attempts: 0,
         slowdowns: 0,
+        clock_retried: false,
     };
     let never = CancellationToken::new();
     loop {
@@ -135,6 +138,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     let message = call.message.clone();
     let retry_after = call.outcome.retry_after;
     let http = call.http_status;
+    let clock_corrected = call.outcome.clock_corrected;
     let more = class == Class::Found && key.pager.absorb(&call.outcome);
     ctx.send(WriteOp::Call {
         key_id: item.key_id,
@@ -177,6 +181,11 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             if key.slowdowns >= MAX_SLOWDOWNS_PER_KEY {
                 return fail(ctx, item, status, message, key.attempts + key.slowdowns).await;
             }
+            Next::Again
+        }
+        // 115 from a skewed clock: the client corrected its Timespan; this call goes again once.
+        Class::Fatal if clock_corrected && !key.clock_retried => {
+            key.clock_retried = true;
             Next::Again
         }
         Class::Quota | Class::Fatal => {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Body;
@@ -92,7 +92,15 @@ pub(super) async fn get_list(
         lock(&s.quota).1 += 1;
     }
     count(&s, &code, &search_key, billed);
-    (StatusCode::OK, Json(body)).into_response()
+    let date = vendor_now(&s)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    (StatusCode::OK, [("Date", date)], Json(body)).into_response()
+}
+
+/// The simulator's clock: this machine's, shifted by `--clock-offset`.
+fn vendor_now(s: &Shared) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::seconds(s.clock_offset)
 }
 
 fn record_arrival(s: &Shared, search_key: &str, in_flight: usize) {
@@ -219,10 +227,7 @@ fn authenticate(s: &Shared, req: &Request<'_>) -> Option<&'static str> {
     if token.len() != 32 || !s.creds.verify_token(timespan, token) {
         return Some("107");
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = vendor_now(s).timestamp();
     match timespan.trim().parse::<i64>() {
         Ok(ts) if (now - ts).abs() <= CLOCK_TOLERANCE_SECS => None,
         _ => Some("115"),

@@ -67,6 +67,9 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Seed of the fault dice (deterministic for a given call order).
     pub fault_seed: u64,
+    /// Seconds the simulator's clock runs ahead of this machine's (negative: behind): its
+    /// `Date` header and its 115 check both use it.
+    pub clock_offset: i64,
 }
 
 impl Default for SimConfig {
@@ -78,6 +81,7 @@ impl Default for SimConfig {
             companies: 1000,
             faults: Faults::default(),
             fault_seed: 7,
+            clock_offset: 0,
         }
     }
 }
@@ -127,6 +131,7 @@ struct Shared {
     quota: Mutex<(i64, u64)>,
     repeats: Mutex<RepeatCounter>,
     started: Instant,
+    clock_offset: i64,
     orders: AtomicU64,
 }
 
@@ -193,6 +198,7 @@ pub async fn spawn(cfg: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandl
         quota: Mutex::new((today(), 0)),
         repeats: Mutex::new((today(), HashMap::new())),
         started: Instant::now(),
+        clock_offset: cfg.clock_offset,
         orders: AtomicU64::new(0),
     });
     let app = Router::new()

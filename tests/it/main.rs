@@ -8,4 +8,5 @@ mod input;
 mod pipeline;
 mod rescreen;
 mod rows;
+mod ship;
 mod simulator;
