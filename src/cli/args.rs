@@ -164,11 +164,11 @@ pub struct RunArgs {
     /// First per-key retry delay in milliseconds (tuning).
     #[arg(long, default_value_t = 500, hide = true)]
     pub retry_base_ms: u64,
-    /// First global pause after 120/122 in milliseconds (tuning).
-    #[arg(long, default_value_t = 2000, hide = true)]
+    /// Longest dispatch pause after a cut of the rate, in milliseconds (tuning).
+    #[arg(long, default_value_t = 1000, hide = true)]
     pub slowdown_pause_ms: u64,
-    /// Quiet time before the rate steps back up, in milliseconds (tuning).
-    #[arg(long, default_value_t = 10000, hide = true)]
+    /// At most one cut of the rate per this many milliseconds (tuning).
+    #[arg(long, default_value_t = 1000, hide = true)]
     pub recover_after_ms: u64,
     /// A delay before every database commit, in milliseconds: a slow disk on purpose (tests).
     #[arg(long, default_value_t = 0, hide = true)]

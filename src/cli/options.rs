@@ -91,7 +91,7 @@ pub fn demo_run_args(input: &Path, db: &Path, base_url: &str) -> anyhow::Result<
         "--slowdown-pause-ms",
         "1000",
         "--recover-after-ms",
-        "5000",
+        "1000",
     ];
     let mut run = Demo::try_parse_from(argv)?.run;
     // The demo talks to its own simulator, whatever the environment says.

@@ -139,6 +139,15 @@ pub(super) fn watch_signals(stopper: Stopper) {
     });
 }
 
+/// "the vendor held us to about 19.6 calls/s; --qps 19 avoids the 120s".
+pub(super) fn vendor_rate_advice(rate: f64) -> String {
+    format!(
+        "the vendor held us to about {rate:.1} calls/s; --qps {} avoids the 120s",
+        // The rate throttling began at is already over the limit: advise a little under it.
+        ((rate * 0.95).floor() as u64).max(1)
+    )
+}
+
 /// The end-of-run summary, on stdout.
 pub(super) fn print_summary(s: &Summary) {
     let states = super::state_line(&s.keys_by_state);
@@ -170,6 +179,9 @@ pub(super) fn print_summary(s: &Summary) {
             "  the vendor asked to slow down {} time(s) (120/122)",
             s.slowdowns
         );
+    }
+    if let Some(r) = s.vendor_rate {
+        println!("  {}", vendor_rate_advice(r));
     }
     println!(
         "  changes since the previous screening: {} ({} worse)",

@@ -50,6 +50,9 @@ fn print_status(db: &Path, store: &Store, st: &store::StatusCounts) -> anyhow::R
                 .unwrap_or_else(|| "-".into())
         );
     }
+    if let Some(rate) = st.last_run.as_ref().and_then(|r| r.vendor_rate) {
+        println!("rate: {}", super::run::vendor_rate_advice(rate));
+    }
     let due: u64 = st.due_now.values().sum();
     let kinds = super::kind_counts(&st.due_now);
     if due == 0 {

@@ -34,7 +34,7 @@ use crate::store::{self, DueFilter, IngestSummary, RunLock, Store};
 
 pub use progress::Counters;
 pub use stop::{StopReason, Stopper};
-pub use throttle::{BackoffConfig, Throttle};
+pub use throttle::{BackoffConfig, RateReport, Throttle};
 use worker::{Ctx, process_key};
 
 /// How long the vendor wants a 110 key left alone.
@@ -85,6 +85,8 @@ pub struct Summary {
     pub changes: u64,
     pub worse_changes: u64,
     pub slowdowns: u64,
+    /// The rate (calls/s) at which the vendor began answering 120/122, when it did.
+    pub vendor_rate: Option<f64>,
     pub stop: Option<String>,
     /// Why the run stopped early, for the command to explain.
     #[serde(skip)]
@@ -191,6 +193,7 @@ impl Ingested {
             changes: 0,
             worse_changes: 0,
             slowdowns: 0,
+            vendor_rate: None,
             stop: None,
             stop_reason: None,
             exit_code,
@@ -235,7 +238,7 @@ impl Ingested {
         let progress = progress::start(due, counters, opts.progress, progress_done.clone());
         let tasks = self.dispatch(&ctx).await?;
         drain(tasks, opts.timeout, &stopper.token).await;
-        let slowdowns = ctx.throttle.slowdowns();
+        let rate = ctx.throttle.report();
         drop(ctx);
         progress_done.cancel();
         let _ = progress.await;
@@ -246,7 +249,7 @@ impl Ingested {
                 unsaved_answers: f.unsaved_answers,
             });
         }
-        self.summarize(run_id, &stopper, slowdowns)
+        self.summarize(run_id, &stopper, rate)
     }
 
     /// Page through due keys by id, one task per key, each holding a call slot.
@@ -281,7 +284,12 @@ impl Ingested {
     }
 
     /// Counts, exit code and the runs row.
-    fn summarize(&self, run_id: i64, stopper: &Stopper, slowdowns: u64) -> anyhow::Result<Summary> {
+    fn summarize(
+        &self,
+        run_id: i64,
+        stopper: &Stopper,
+        rate: RateReport,
+    ) -> anyhow::Result<Summary> {
         let store = &self.store;
         let mut summary = self.summary_without_calls(ExitCode::Ok)?;
         summary.run_id = Some(run_id);
@@ -302,7 +310,8 @@ impl Ingested {
         };
         summary.stop = reason.as_ref().map(|r| format!("{r:?}"));
         summary.stop_reason = reason;
-        summary.slowdowns = slowdowns;
+        summary.slowdowns = rate.slowdowns;
+        summary.vendor_rate = rate.vendor_rate.map(|r| (r * 10.0).round() / 10.0);
         let closed = store.finish_run(
             run_id,
             summary.exit_code.code() as i64,

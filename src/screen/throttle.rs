@@ -1,17 +1,27 @@
 //! The rate limiter and the backoff controller: the one place that decides when the next call
 //! may leave.
 //!
-//! Calls leave at `--qps` (governor, `--burst`), at most `--concurrency` at once. When the vendor
-//! says 120 (traffic abnormal) or 122 (over the concurrency limit), dispatch pauses, the rate is
-//! halved (and for 122 one call slot is withdrawn), then both recover by steps while the vendor
-//! stays quiet. Transient failures back off per key with exponential backoff and full jitter.
+//! Calls leave at the current fill rate (governor's GCRA, `--burst`), never above `--qps`, at
+//! most `--concurrency` at once. The fill rate adapts the way the AWS SDKs' adaptive retry mode
+//! does: when the vendor says 120 (traffic abnormal) or 122 (over the concurrency limit), the rate
+//! drops to beta = 0.7 of the measured send rate and then recovers along a CUBIC curve back
+//! to just under the rate where throttling began, then probes above it slowly as TCP's additive
+//! increase does (never above twice the measured rate, never above `--qps`), so against a real
+//! ceiling it settles just under it. Two things keep sporadic 120s
+//! from driving it to the floor: a throttle cuts the rate only when it comes in a cluster (3 of
+//! the last 10 answers), which is what a ceiling produces and random 120s rarely do, and at most
+//! one cut per `recover_after` (the answers in flight still reflect the old rate). A cut pauses
+//! dispatch only briefly (about one vendor latency, or `Retry-After`): the rate does the work.
+//! Transient failures back off per key with exponential backoff and full jitter.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::clock::{Clock, DefaultClock};
+use governor::{Quota, RateLimiter};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +30,29 @@ use crate::rng::SplitMix;
 /// A server's `Retry-After` is honoured up to this; beyond it the key is better off `failed` and
 /// retried by the next run than holding a call slot.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// The fill rate after a cluster of throttles: this share of the rate at which throttling began.
+const BETA: f64 = 0.7;
+/// The curve returns to this share of the rate where throttling began (that rate was already
+/// over the limit) ...
+const HOLD: f64 = 0.93;
+/// ... and then probes above it this slowly (share of that rate per second), as TCP's additive
+/// increase does: every probe that finds the ceiling costs a burst of 120s.
+const PROBE: f64 = 0.007;
+/// The CUBIC curve's scale: how fast the rate grows back (calls/s per s³).
+const SCALE: f64 = 0.4;
+/// Recent answers looked at, and how many of them must be throttles for a cut.
+const RECENT: usize = 10;
+const CLUSTER: usize = 3;
+/// The fill rate is rebuilt into the limiter when it moved more than this share. A new limiter
+/// starts with a full bucket (one call may leave at once), so rebuilds stay few.
+const REBUILD_STEP: f64 = 0.08;
+
+type Limiter = RateLimiter<
+    governor::state::NotKeyed,
+    governor::state::InMemoryState,
+    DefaultClock,
+    governor::middleware::NoOpMiddleware<<DefaultClock as Clock>::Instant>,
+>;
 
 /// Tuning of the backoff controller.
 #[derive(Debug, Clone, Copy)]
@@ -28,10 +61,9 @@ pub struct BackoffConfig {
     pub retry_base: Duration,
     /// Largest per-key backoff delay.
     pub retry_cap: Duration,
-    /// First global pause after 120/122; doubles while they keep coming, up to `pause_cap`.
+    /// The longest dispatch pauses after a cut (the pause is about one vendor latency).
     pub pause: Duration,
-    pub pause_cap: Duration,
-    /// Quiet time before the rate steps back up.
+    /// At most one cut of the rate per this much time.
     pub recover_after: Duration,
 }
 
@@ -40,36 +72,37 @@ impl Default for BackoffConfig {
         BackoffConfig {
             retry_base: Duration::from_millis(500),
             retry_cap: Duration::from_secs(30),
-            pause: Duration::from_secs(2),
-            pause_cap: Duration::from_secs(60),
-            recover_after: Duration::from_secs(10),
+            pause: Duration::from_secs(1),
+            recover_after: Duration::from_secs(1),
         }
     }
 }
 
-fn limiter(qps: f64, burst: u32) -> Arc<DefaultDirectRateLimiter> {
-    let period = Duration::from_secs_f64(1.0 / qps.max(0.001));
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN));
-    Arc::new(RateLimiter::direct(quota))
-}
-
 struct State {
-    qps: f64,
-    limiter: Arc<DefaultDirectRateLimiter>,
+    /// The rate calls may leave at now.
+    fill: f64,
+    limiter: Arc<Limiter>,
+    limiter_rate: f64,
+    /// Where the last cut happened: the rate throttling began at, and when.
+    last_max: f64,
+    last_cut: Option<Instant>,
     paused_until: Option<Instant>,
-    pause: Duration,
-    last_slowdown: Option<Instant>,
-    last_step: Instant,
-    slowdowns: u64,
+    /// When calls left in the last second (the measured send rate).
+    sent: VecDeque<Instant>,
+    /// The last answers: throttled or not.
+    recent: VecDeque<bool>,
+    latency: Duration,
+    throttles: u64,
+    /// The measured rates at which the vendor started throttling, one per cut.
+    held_at: Vec<f64>,
 }
 
 /// Shared by the dispatcher and every worker.
 pub struct Throttle {
-    configured_qps: f64,
-    burst: u32,
+    max_qps: f64,
+    floor: f64,
     cfg: BackoffConfig,
+    clock: DefaultClock,
     state: Mutex<State>,
     /// Call slots: the dispatcher holds one per key in flight.
     pub slots: Arc<Semaphore>,
@@ -78,25 +111,50 @@ pub struct Throttle {
     dice: Mutex<SplitMix>,
 }
 
+/// How the vendor treated this run's rate, for the summary and `status`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RateReport {
+    /// Throttle answers (120/122).
+    pub slowdowns: u64,
+    /// Times the rate was cut.
+    pub cuts: u64,
+    /// The median rate at which the vendor began throttling, when it did.
+    pub vendor_rate: Option<f64>,
+}
+
+fn limiter(clock: &DefaultClock, qps: f64, burst: u32) -> Arc<Limiter> {
+    let period = Duration::from_secs_f64(1.0 / qps.max(0.001));
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN));
+    Arc::new(RateLimiter::direct_with_clock(quota, clock.clone()))
+}
+
 impl Throttle {
     pub fn new(qps: f64, burst: u32, concurrency: usize, cfg: BackoffConfig) -> Throttle {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1);
+        let clock = DefaultClock::default();
         Throttle {
-            configured_qps: qps,
-            burst,
+            max_qps: qps,
+            floor: (qps / 64.0).clamp(0.01, 0.2),
             cfg,
             state: Mutex::new(State {
-                qps,
-                limiter: limiter(qps, burst),
+                fill: qps,
+                limiter: limiter(&clock, qps, burst),
+                limiter_rate: qps,
+                last_max: qps,
+                last_cut: None,
                 paused_until: None,
-                pause: cfg.pause,
-                last_slowdown: None,
-                last_step: Instant::now(),
-                slowdowns: 0,
+                sent: VecDeque::new(),
+                recent: VecDeque::new(),
+                latency: Duration::ZERO,
+                throttles: 0,
+                held_at: Vec::new(),
             }),
+            clock,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             configured_slots: concurrency.max(1),
             withdrawn: AtomicUsize::new(0),
@@ -108,110 +166,154 @@ impl Throttle {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The current request rate (lower than configured after a slow-down).
+    /// The rate calls may leave at now (lower than `--qps` after a cut).
     pub fn current_qps(&self) -> f64 {
-        self.lock().qps
+        self.lock().fill
     }
 
-    pub fn slowdowns(&self) -> u64 {
-        self.lock().slowdowns
+    /// Throttle answers, cuts, and the rate the vendor held us to.
+    pub fn report(&self) -> RateReport {
+        let s = self.lock();
+        let mut held = s.held_at.clone();
+        held.sort_by(|a, b| a.total_cmp(b));
+        RateReport {
+            slowdowns: s.throttles,
+            cuts: held.len() as u64,
+            vendor_rate: held.get(held.len() / 2).copied(),
+        }
     }
 
     /// Wait until a call may leave. False when the run is stopping.
     pub async fn ready(&self, stop: &CancellationToken) -> bool {
         loop {
-            let (pause, limiter) = {
+            let wait = {
                 let mut s = self.lock();
-                self.maybe_recover(&mut s);
-                (
-                    s.paused_until.filter(|t| *t > Instant::now()),
-                    s.limiter.clone(),
-                )
-            };
-            if let Some(until) = pause {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until.into()) => continue,
-                    _ = stop.cancelled() => return false,
+                let now = Instant::now();
+                self.recover(&mut s, now);
+                match s.paused_until.filter(|t| *t > now) {
+                    Some(until) => until - now,
+                    None => match s.limiter.check() {
+                        Ok(()) => {
+                            s.sent.push_back(now);
+                            return !stop.is_cancelled();
+                        }
+                        Err(not_until) => not_until.wait_time_from(self.clock.now()),
+                    },
                 }
-            }
+            };
+            // tokio's timer, not a timer thread of the limiter's own: one wake-up per wait.
             tokio::select! {
-                _ = limiter.until_ready() => {}
+                _ = tokio::time::sleep(wait.max(Duration::from_micros(50))) => {}
                 _ = stop.cancelled() => return false,
             }
-            // A slow-down may have started while this call waited for its turn.
-            let paused = self.lock().paused_until.is_some_and(|t| t > Instant::now());
-            if !paused {
-                return !stop.is_cancelled();
-            }
         }
     }
 
-    fn maybe_recover(&self, s: &mut State) {
-        let now = Instant::now();
-        let quiet = s
-            .last_slowdown
-            .is_none_or(|t| now.duration_since(t) >= self.cfg.recover_after);
-        if !quiet || now.duration_since(s.last_step) < self.cfg.recover_after {
-            return;
+    /// Calls per second sent over the last second.
+    fn measured(s: &mut State, now: Instant) -> f64 {
+        while s
+            .sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
+            s.sent.pop_front();
         }
-        if s.qps < self.configured_qps {
-            s.qps = (s.qps * 1.5).min(self.configured_qps);
-            s.limiter = limiter(s.qps, self.burst);
-            s.last_step = now;
-            s.pause = self.cfg.pause;
-            tracing::info!(
-                qps = format!("{:.2}", s.qps),
-                "vendor quiet: request rate stepped up"
-            );
-        }
-        if self.withdrawn.load(Ordering::SeqCst) > 0 {
-            self.withdrawn.fetch_sub(1, Ordering::SeqCst);
-            self.slots.add_permits(1);
-            s.last_step = now;
-            tracing::info!("vendor quiet: one call slot given back");
+        s.sent.len() as f64
+    }
+
+    /// Grow the fill rate back along a CUBIC curve to just under the rate throttling began at,
+    /// W(t) = SCALE (t - K)^3 + HOLD W_max with K = cbrt((HOLD - BETA) W_max / SCALE), then probe
+    /// above it slowly; never above twice the measured rate nor `--qps`.
+    fn recover(&self, s: &mut State, now: Instant) {
+        let Some(cut) = s.last_cut else { return };
+        let t = now.duration_since(cut).as_secs_f64();
+        let target = s.last_max * HOLD;
+        let k = ((HOLD - BETA) * s.last_max / SCALE).cbrt();
+        let cubic = if t < k {
+            SCALE * (t - k).powi(3) + target
+        } else {
+            target * (1.0 + PROBE * (t - k))
+        };
+        let measured = Self::measured(s, now);
+        let cap = (2.0 * measured).max(s.last_max * BETA).min(self.max_qps);
+        let fill = cubic.min(cap).max(self.floor);
+        if fill > s.fill {
+            s.fill = fill;
+            self.rebuild(s);
         }
     }
 
-    /// The vendor said 120 or 122: pause dispatch, lower the rate (and for 122 the calls in
-    /// flight). Several in-flight calls answering 120 together count as one slow-down.
-    pub fn slow_down(&self, code: &str) {
+    /// Once the vendor has throttled, no more bursts: a rebuilt limiter allows one call at once.
+    fn rebuild(&self, s: &mut State) {
+        if (s.fill - s.limiter_rate).abs() > s.limiter_rate * REBUILD_STEP {
+            s.limiter = limiter(&self.clock, s.fill, 1);
+            s.limiter_rate = s.fill;
+        }
+    }
+
+    /// Every answer's verdict: throttled (120/122) or not, and how long it took.
+    pub fn observe(&self, throttled: bool, latency: Duration) {
+        let mut s = self.lock();
+        if s.recent.len() == RECENT {
+            s.recent.pop_front();
+        }
+        s.recent.push_back(throttled);
+        s.latency = if s.latency.is_zero() {
+            latency
+        } else {
+            (s.latency * 7 + latency) / 8
+        };
+    }
+
+    /// The vendor said 120 or 122: a cluster of them cuts the rate to BETA of the measured send
+    /// rate (and for 122 withdraws one call slot) and pauses dispatch for about one latency, at
+    /// most once per `recover_after`; an isolated one is only retried.
+    pub fn slow_down(&self, code: &str, retry_after: Option<Duration>) {
         let now = Instant::now();
         let mut s = self.lock();
-        if s.paused_until.is_some_and(|t| t > now) {
+        s.throttles += 1;
+        let clustered = s.recent.iter().filter(|t| **t).count() >= CLUSTER;
+        let recently_cut = s
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < self.cfg.recover_after);
+        if !clustered || recently_cut {
             return;
         }
-        let recent = s
-            .last_slowdown
-            .is_some_and(|t| now.duration_since(t) < self.cfg.recover_after * 3);
-        s.pause = if recent {
-            (s.pause * 2).min(self.cfg.pause_cap)
-        } else {
-            self.cfg.pause
-        };
-        s.paused_until = Some(now + s.pause);
-        s.last_slowdown = Some(now);
-        s.last_step = now;
-        s.slowdowns += 1;
-        s.qps = (s.qps / 2.0).max(self.configured_qps / 64.0).max(0.05);
-        s.limiter = limiter(s.qps, 1);
-        let mut withdrew = false;
-        if code == "122" && self.withdrawn.load(Ordering::SeqCst) + 1 < self.configured_slots {
-            self.withdrawn.fetch_add(1, Ordering::SeqCst);
-            let slots = self.slots.clone();
-            tokio::spawn(async move {
-                if let Ok(p) = slots.acquire_owned().await {
-                    p.forget();
-                }
-            });
-            withdrew = true;
-        }
+        let measured = Self::measured(&mut s, now);
+        let at = measured.min(s.fill).max(self.floor);
+        s.held_at.push(at);
+        s.last_max = at;
+        s.last_cut = Some(now);
+        s.fill = (at * BETA).max(self.floor);
+        self.rebuild(&mut s);
+        let pause = retry_after
+            .map(|r| r.min(MAX_RETRY_AFTER))
+            .unwrap_or(s.latency.min(self.cfg.pause));
+        s.paused_until = Some(now + pause);
+        let withdrew = code == "122" && self.withdraw_slot();
         tracing::warn!(
             status = code,
-            pause_ms = s.pause.as_millis() as u64,
-            qps = format!("{:.2}", s.qps),
+            throttled_at = format!("{at:.2}"),
+            qps = format!("{:.2}", s.fill),
+            pause_ms = pause.as_millis() as u64,
             one_slot_withdrawn = withdrew,
-            "vendor asked to slow down: pausing dispatch and lowering the request rate"
+            "vendor asked to slow down: request rate lowered"
         );
+    }
+
+    /// 122: one call slot fewer (kept away for the rest of the run; the rate recovers instead).
+    fn withdraw_slot(&self) -> bool {
+        if self.withdrawn.load(Ordering::SeqCst) + 1 >= self.configured_slots {
+            return false;
+        }
+        self.withdrawn.fetch_add(1, Ordering::SeqCst);
+        let slots = self.slots.clone();
+        tokio::spawn(async move {
+            if let Ok(p) = slots.acquire_owned().await {
+                p.forget();
+            }
+        });
+        true
     }
 
     /// Per-key backoff before retry `attempt` (1-based): full jitter over an exponential window,
@@ -247,20 +349,38 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn slow_down_halves_the_rate_once_per_pause_and_recovers() {
+    async fn a_cluster_cuts_an_isolated_throttle_does_not_and_the_rate_recovers() {
         let cfg = BackoffConfig {
-            pause: Duration::from_millis(50),
+            pause: Duration::from_millis(10),
             recover_after: Duration::from_millis(100),
             ..Default::default()
         };
-        let t = Throttle::new(8.0, 1, 4, cfg);
-        t.slow_down("120");
-        t.slow_down("120");
-        assert_eq!(t.current_qps(), 4.0);
-        assert_eq!(t.slowdowns(), 1);
-        tokio::time::sleep(Duration::from_millis(120)).await;
+        let t = Throttle::new(20.0, 1, 4, cfg);
         let stop = CancellationToken::new();
-        assert!(t.ready(&stop).await);
-        assert_eq!(t.current_qps(), 6.0);
+        for _ in 0..10 {
+            assert!(t.ready(&stop).await);
+            t.observe(false, Duration::from_millis(5));
+        }
+        // One 120 among successes: retried, the rate stays.
+        t.observe(true, Duration::from_millis(5));
+        t.slow_down("120", None);
+        assert_eq!(t.current_qps(), 20.0);
+        // A cluster: cut to 0.7 of what was being sent.
+        t.observe(true, Duration::from_millis(5));
+        t.observe(true, Duration::from_millis(5));
+        t.slow_down("120", None);
+        let cut = t.current_qps();
+        assert!(cut < 20.0 * 0.75, "{cut}");
+        assert_eq!(t.report().cuts, 1);
+        // More of the same cluster within recover_after does not cut again.
+        t.slow_down("120", None);
+        assert_eq!(t.current_qps(), cut);
+        // Calls keep leaving, and the rate grows back toward where throttling began.
+        for _ in 0..40 {
+            assert!(t.ready(&stop).await);
+            t.observe(false, Duration::from_millis(5));
+        }
+        assert!(t.current_qps() > cut, "{} <= {cut}", t.current_qps());
+        assert!(t.report().vendor_rate.is_some());
     }
 }

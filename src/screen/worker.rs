@@ -138,6 +138,9 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     let message = call.message.clone();
     let retry_after = call.outcome.retry_after;
     let http = call.http_status;
+    if call.http_status.is_some() {
+        ctx.throttle.observe(class == Class::SlowDown, call.latency);
+    }
     let clock_corrected = call.outcome.clock_corrected;
     let more = class == Class::Found && key.pager.absorb(&call.outcome);
     ctx.send(WriteOp::Call {
@@ -176,7 +179,8 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
         Class::Unsupported => answer(Outcome::Unsupported(message.clone()), &c.unsupported).await,
         Class::Defer => defer(ctx, item, status, message).await,
         Class::SlowDown => {
-            ctx.throttle.slow_down(status.as_deref().unwrap_or("120"));
+            ctx.throttle
+                .slow_down(status.as_deref().unwrap_or("120"), retry_after);
             key.slowdowns += 1;
             if key.slowdowns >= MAX_SLOWDOWNS_PER_KEY {
                 return fail(ctx, item, status, message, key.attempts + key.slowdowns).await;

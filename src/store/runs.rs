@@ -37,6 +37,8 @@ pub struct RunInfo {
     pub calls: i64,
     /// Of `calls`, attempts that never reached the vendor.
     pub unreached: i64,
+    /// The rate at which the vendor began answering 120/122 in that run, when it did.
+    pub vendor_rate: Option<f64>,
 }
 
 /// A run, for the cost table.
@@ -122,7 +124,8 @@ impl Store {
             .query_row(
                 "SELECT id, started_at, ended_at, command, exit_code,
                    (SELECT COUNT(*) FROM calls WHERE run_id=runs.id),
-                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id AND reached=0)
+                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id AND reached=0),
+                   json_extract(summary, '$.vendor_rate')
                  FROM runs ORDER BY id DESC LIMIT 1",
                 [],
                 |r| {
@@ -134,6 +137,7 @@ impl Store {
                         exit_code: r.get(4)?,
                         calls: r.get(5)?,
                         unreached: r.get(6)?,
+                        vendor_rate: r.get(7)?,
                     })
                 },
             )

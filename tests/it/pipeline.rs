@@ -498,3 +498,55 @@ async fn missing_credentials_exit_4_before_any_call() {
         .unwrap();
     assert_exit(&out, 0);
 }
+
+/// Against a vendor whose real ceiling (20 calls/s) is far below `--qps 60`, the rate settles just
+/// under the ceiling: most of the ceiling is used and few calls are answered 120.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_settles_just_under_a_ceiling_below_qps() {
+    let mut cfg = small_sim();
+    cfg.companies = 400;
+    cfg.faults.qps_ceiling = Some(20);
+    let app = spawn_app(cfg).await;
+    let (cos, input) = app.uscc_list(0..360);
+    // The controller's own defaults, not the fast ones the other tests use.
+    let out = app
+        .run(
+            &input,
+            &[
+                "--qps",
+                "60",
+                "--recover-after-ms",
+                "1000",
+                "--slowdown-pause-ms",
+                "1000",
+            ],
+        )
+        .await;
+    assert_exit(&out, 0);
+    let stats = app.stats();
+    let a = &stats.arrivals_ms;
+    let span = (a.back().unwrap() - a.front().unwrap()) as f64 / 1000.0;
+    let billed_rate = stats.billed as f64 / span;
+    let throttled = stats.by_status.get("120").copied().unwrap_or(0);
+    let share = throttled as f64 / stats.calls as f64;
+    eprintln!("billed {billed_rate:.2}/s, 120 share {:.1}%", share * 100.0);
+    assert!(
+        billed_rate >= 16.0,
+        "billed {billed_rate:.2}/s: far under the ceiling of 20"
+    );
+    assert!(
+        share <= 0.10,
+        "{throttled} of {} calls answered 120",
+        stats.calls
+    );
+    assert_contains(&text(&out.stdout), "the vendor held us to about");
+    for c in &cos {
+        assert_eq!(stats.billed_for(&c.uscc), pages(c));
+    }
+    let status = app
+        .command(&["status", "--db", app.db.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert_contains(&text(&status.stdout), "avoids the 120s");
+}
