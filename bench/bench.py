@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""qcc-credit benchmarks: CPU per key, rate accuracy, peak memory, ingest throughput.
+"""qcc-credit benchmarks: CPU per key (unthrottled and throttled), rate accuracy, the adaptive
+rate against a ceiling and against random faults, storage per key, peak memory, ingest.
 
 Usage: python3 bench/bench.py [--quick]
 
 Everything runs on this machine against `qcc-credit simulate` in a separate process, so the
-client's CPU and memory are measured alone (os.wait4 rusage of the client process).
+client's CPU and memory are measured alone (os.wait4 rusage of the client process). Each run's
+figures are written to bench/runs/<UTC time>-<commit>.json; README quotes them.
 """
-import json, os, socket, subprocess, sys, tempfile, time, urllib.request
+import datetime, json, os, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 QUICK = "--quick" in sys.argv
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -102,7 +104,81 @@ def main():
     print(f"rate: {len(arr)} calls at --qps 50 --burst 1 with 200 ms latency: achieved {achieved:.2f}/s "
           f"({achieved / 50 * 100:.1f}%), busiest 1-second window {peak} calls (limit 50 + burst 1)")
 
-    # 3. Peak memory and ingest throughput: 1,000,000 rows, UTF-8 and GBK, and a 100,000-row xlsx.
+    # 3. CPU per call under a rate limit: the throttled case real runs are in.
+    n = 500 if QUICK else 2000
+    inp = os.path.join(tmp, "throttled.csv")
+    subprocess.run([GEN, "known", str(n), inp], check=True)
+    sim = Sim("--companies", str(n), "--latency-ms", "50")
+    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "thr.sqlite"),
+                                    "--base-url", sim.base, "--qps", "200", "--concurrency", "16",
+                                    "--no-progress"])
+    calls = sim.stats()["calls"]
+    sim.stop()
+    results["throttled_cpu_per_call_us"] = round(cpu / calls * 1e6, 1)
+    print(f"throttled CPU: {calls} calls at --qps 200, 50 ms latency, --concurrency 16: {cpu:.2f} s CPU "
+          f"in {wall:.1f} s -> {cpu / calls * 1e6:.1f} us CPU per call")
+
+    # 4. Adaptive rate: the vendor's real ceiling (20/s, 120 above it) far below --qps 60.
+    n = 700
+    inp = os.path.join(tmp, "ceiling.csv")
+    subprocess.run([GEN, "known", str(n), inp], check=True)
+    sim = Sim("--companies", str(n), "--qps-ceiling", "20")
+    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "ceil.sqlite"),
+                                    "--base-url", sim.base, "--qps", "60", "--no-progress"])
+    st = sim.stats()
+    sim.stop()
+    arr = sorted(st["arrivals_ms"])
+    span = (arr[-1] - arr[0]) / 1000
+    share = st["by_status"].get("120", 0) / st["calls"]
+    results["ceiling"] = {"billed_per_s": round(st["billed"] / span, 2), "share_120": round(share, 4),
+                          "wall_s": round(wall, 1), "calls": st["calls"], "exit": code}
+    print(f"ceiling 20/s, --qps 60, {n} rows: {st['billed'] / span:.2f} billed calls/s "
+          f"({st['billed'] / span / 20 * 100:.0f}% of the ceiling), {share * 100:.1f}% of {st['calls']} calls "
+          f"answered 120, {wall:.1f} s, exit {code}")
+
+    # 5. Random faults: 5% 120, 5% 503, 3% dropped, 3% garbled, --qps 200, 400 rows.
+    n = 400
+    inp = os.path.join(tmp, "faults.csv")
+    subprocess.run([GEN, "known", str(n), inp], check=True)
+    sim = Sim("--companies", str(n), "--rate-120", "0.05", "--http-5xx-rate", "0.05",
+              "--drop-rate", "0.03", "--malformed-rate", "0.03")
+    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "faults.sqlite"),
+                                    "--base-url", sim.base, "--qps", "200", "--no-progress"])
+    arr = sorted(sim.stats()["arrivals_ms"])
+    sim.stop()
+    gap = max(b - a for a, b in zip(arr, arr[1:])) / 1000
+    results["random_faults"] = {"wall_s": round(wall, 1), "longest_gap_s": round(gap, 2), "exit": code}
+    print(f"random faults, --qps 200, {n} rows: {wall:.1f} s, longest pause between calls {gap:.2f} s, exit {code}")
+
+    # 6. Storage: database bytes per screened key against the bytes received, and the growth of
+    #    an unchanged full re-screen.
+    n = 2000 if QUICK else 20000
+    inp = os.path.join(tmp, "store.csv")
+    db = os.path.join(tmp, "store.sqlite")
+    subprocess.run([GEN, "known", str(n), inp], check=True)
+    sim = Sim("--companies", str(n))
+    args = ["run", "--input", inp, "--db", db, "--base-url", sim.base, "--qps", "1000000",
+            "--burst", "1000", "--concurrency", "32", "--no-progress"]
+    measure(args)
+    def db_bytes():
+        c = sqlite3.connect(db)
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        c.close()
+        return os.path.getsize(db)
+    first = db_bytes()
+    c = sqlite3.connect(db)
+    received = c.execute("SELECT SUM(LENGTH(CAST(body AS BLOB))) FROM calls").fetchone()[0] or 0
+    c.close()
+    measure(args + ["--refresh-older-than", "0s"])
+    second = db_bytes()
+    sim.stop()
+    results["storage"] = {"keys": n, "bytes_per_key": round(first / n), "bytes_received_per_key": round(received / n),
+                          "ratio": round(first / max(received, 1), 2),
+                          "rescreen_growth": round(second / first - 1, 3)}
+    print(f"storage, {n} keys: {first / n:.0f} B per key, {received / n:.0f} B received per key "
+          f"({first / max(received, 1):.2f}x); an unchanged re-screen adds {(second / first - 1) * 100:.0f}%")
+
+    # 7. Peak memory and ingest throughput: 1,000,000 rows, UTF-8 and GBK, and a 100,000-row xlsx.
     rows = 100_000 if QUICK else 1_000_000
     for kind in ["csv", "gbk"]:
         inp = os.path.join(tmp, f"big-{kind}.csv")
@@ -120,7 +196,16 @@ def main():
     results["ingest_xlsx"] = {"rows_per_s": round(xrows / wall), "peak_rss_mib": round(rss, 1)}
     print(f"ingest + --dry-run, {xrows} rows xlsx: {wall:.1f} s ({xrows / wall:,.0f} rows/s), "
           f"peak RSS {rss:.1f} MiB, exit {code}")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    results["meta"] = {"commit": commit, "utc": stamp, "quick": QUICK, "nproc": os.cpu_count()}
+    out = os.path.join(ROOT, "bench", "runs", f"{stamp}-{commit}{'-quick' if QUICK else ''}.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2)
     print(json.dumps(results))
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":

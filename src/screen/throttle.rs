@@ -1,8 +1,12 @@
 //! The rate limiter and the backoff controller: the one place that decides when the next call
 //! may leave.
 //!
-//! Calls leave at the current fill rate (governor's GCRA, `--burst`), never above `--qps`, at
-//! most `--concurrency` at once. The fill rate adapts the way the AWS SDKs' adaptive retry mode
+//! Calls leave at the current fill rate, never above `--qps`, at most `--concurrency` at once.
+//! The pacer is a GCRA (the algorithm governor implements) kept here because the rate changes
+//! with every throttle: a governor limiter has to be rebuilt for a new rate, losing its schedule
+//! (and handing out a fresh burst), and its `until_ready` parks on a timer thread of its own. Here
+//! slots sit `1 / rate` apart, reserved under one lock and waited for on tokio's timer (one
+//! wake-up per call). The fill rate adapts the way the AWS SDKs' adaptive retry mode
 //! does: when the vendor says 120 (traffic abnormal) or 122 (over the concurrency limit), the rate
 //! drops to beta = 0.7 of the measured send rate and then recovers along a CUBIC curve back
 //! to just under the rate where throttling began, then probes above it slowly as TCP's additive
@@ -15,13 +19,10 @@
 //! Transient failures back off per key with exponential backoff and full jitter.
 
 use std::collections::VecDeque;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{Quota, RateLimiter};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -43,16 +44,11 @@ const SCALE: f64 = 0.4;
 /// Recent answers looked at, and how many of them must be throttles for a cut.
 const RECENT: usize = 10;
 const CLUSTER: usize = 3;
-/// The fill rate is rebuilt into the limiter when it moved more than this share. A new limiter
-/// starts with a full bucket (one call may leave at once), so rebuilds stay few.
-const REBUILD_STEP: f64 = 0.08;
-
-type Limiter = RateLimiter<
-    governor::state::NotKeyed,
-    governor::state::InMemoryState,
-    DefaultClock,
-    governor::middleware::NoOpMiddleware<<DefaultClock as Clock>::Instant>,
->;
+/// How far in the past a slot may be: `--burst` calls may leave back to back; with a burst of 1
+/// calls are at least one interval apart, so no window ever holds more than the rate allows.
+fn tolerance(interval: Duration, burst: u32) -> Duration {
+    interval * burst.saturating_sub(1)
+}
 
 /// Tuning of the backoff controller.
 #[derive(Debug, Clone, Copy)]
@@ -81,14 +77,19 @@ impl Default for BackoffConfig {
 struct State {
     /// The rate calls may leave at now.
     fill: f64,
-    limiter: Arc<Limiter>,
-    limiter_rate: f64,
+    /// The next free slot on the grid.
+    next_slot: Instant,
+    /// Calls allowed back to back: `--burst` until the vendor first throttles, then 1.
+    burst: u32,
     /// Where the last cut happened: the rate throttling began at, and when.
     last_max: f64,
     last_cut: Option<Instant>,
     paused_until: Option<Instant>,
     /// When calls left in the last second (the measured send rate).
     sent: VecDeque<Instant>,
+    /// When the vendor answered without throttling, over the last second: the rate it let
+    /// through, which is where a cut starts from.
+    accepted: VecDeque<Instant>,
     /// The last answers: throttled or not.
     recent: VecDeque<bool>,
     latency: Duration,
@@ -102,7 +103,6 @@ pub struct Throttle {
     max_qps: f64,
     floor: f64,
     cfg: BackoffConfig,
-    clock: DefaultClock,
     state: Mutex<State>,
     /// Call slots: the dispatcher holds one per key in flight.
     pub slots: Arc<Semaphore>,
@@ -122,39 +122,30 @@ pub struct RateReport {
     pub vendor_rate: Option<f64>,
 }
 
-fn limiter(clock: &DefaultClock, qps: f64, burst: u32) -> Arc<Limiter> {
-    let period = Duration::from_secs_f64(1.0 / qps.max(0.001));
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN));
-    Arc::new(RateLimiter::direct_with_clock(quota, clock.clone()))
-}
-
 impl Throttle {
     pub fn new(qps: f64, burst: u32, concurrency: usize, cfg: BackoffConfig) -> Throttle {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1);
-        let clock = DefaultClock::default();
         Throttle {
             max_qps: qps,
             floor: (qps / 64.0).clamp(0.01, 0.2),
             cfg,
             state: Mutex::new(State {
                 fill: qps,
-                limiter: limiter(&clock, qps, burst),
-                limiter_rate: qps,
+                next_slot: Instant::now(),
+                burst: burst.max(1),
                 last_max: qps,
                 last_cut: None,
                 paused_until: None,
                 sent: VecDeque::new(),
+                accepted: VecDeque::new(),
                 recent: VecDeque::new(),
                 latency: Duration::ZERO,
                 throttles: 0,
                 held_at: Vec::new(),
             }),
-            clock,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             configured_slots: concurrency.max(1),
             withdrawn: AtomicUsize::new(0),
@@ -191,34 +182,58 @@ impl Throttle {
                 let now = Instant::now();
                 self.recover(&mut s, now);
                 match s.paused_until.filter(|t| *t > now) {
-                    Some(until) => until - now,
-                    None => match s.limiter.check() {
-                        Ok(()) => {
-                            s.sent.push_back(now);
-                            return !stop.is_cancelled();
-                        }
-                        Err(not_until) => not_until.wait_time_from(self.clock.now()),
-                    },
+                    Some(until) => Err(until),
+                    None => Ok(self.reserve(&mut s, now)),
                 }
             };
-            // tokio's timer, not a timer thread of the limiter's own: one wake-up per wait.
-            tokio::select! {
-                _ = tokio::time::sleep(wait.max(Duration::from_micros(50))) => {}
-                _ = stop.cancelled() => return false,
+            match wait {
+                // A slot is reserved: leave at its time (tokio's timer; one wake-up).
+                Ok(slot) => {
+                    if slot > Instant::now() {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(slot.into()) => {}
+                            _ = stop.cancelled() => return false,
+                        }
+                    }
+                    // A cut that came while this call waited for its slot holds it back too.
+                    let paused = self.lock().paused_until.is_some_and(|t| t > Instant::now());
+                    if !paused {
+                        return !stop.is_cancelled();
+                    }
+                }
+                Err(until) => tokio::select! {
+                    _ = tokio::time::sleep_until(until.into()) => {}
+                    _ = stop.cancelled() => return false,
+                },
             }
         }
     }
 
+    /// The next slot on the grid, reserved now: at or after `now - tolerance`, `1 / fill` after
+    /// the previous one.
+    fn reserve(&self, s: &mut State, now: Instant) -> Instant {
+        let interval = Duration::from_secs_f64(1.0 / s.fill.max(self.floor));
+        let earliest = now.checked_sub(tolerance(interval, s.burst)).unwrap_or(now);
+        let slot = s.next_slot.max(earliest);
+        s.next_slot = slot + interval;
+        s.sent.push_back(slot.max(now));
+        slot
+    }
+
+    /// Events over the last second.
+    fn per_second(events: &mut VecDeque<Instant>, now: Instant) -> f64 {
+        while events
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) > Duration::from_secs(1))
+        {
+            events.pop_front();
+        }
+        events.len() as f64
+    }
+
     /// Calls per second sent over the last second.
     fn measured(s: &mut State, now: Instant) -> f64 {
-        while s
-            .sent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
-        {
-            s.sent.pop_front();
-        }
-        s.sent.len() as f64
+        Self::per_second(&mut s.sent, now)
     }
 
     /// Grow the fill rate back along a CUBIC curve to just under the rate throttling began at,
@@ -239,15 +254,6 @@ impl Throttle {
         let fill = cubic.min(cap).max(self.floor);
         if fill > s.fill {
             s.fill = fill;
-            self.rebuild(s);
-        }
-    }
-
-    /// Once the vendor has throttled, no more bursts: a rebuilt limiter allows one call at once.
-    fn rebuild(&self, s: &mut State) {
-        if (s.fill - s.limiter_rate).abs() > s.limiter_rate * REBUILD_STEP {
-            s.limiter = limiter(&self.clock, s.fill, 1);
-            s.limiter_rate = s.fill;
         }
     }
 
@@ -258,6 +264,11 @@ impl Throttle {
             s.recent.pop_front();
         }
         s.recent.push_back(throttled);
+        if !throttled {
+            let now = Instant::now();
+            s.accepted.push_back(now);
+            Self::per_second(&mut s.accepted, now);
+        }
         s.latency = if s.latency.is_zero() {
             latency
         } else {
@@ -279,13 +290,26 @@ impl Throttle {
         if !clustered || recently_cut {
             return;
         }
+        // Where throttling began: what the vendor let through over the last second (what was sent
+        // includes the calls it refused), never above what was allowed.
         let measured = Self::measured(&mut s, now);
-        let at = measured.min(s.fill).max(self.floor);
-        s.held_at.push(at);
-        s.last_max = at;
+        let accepted = Self::per_second(&mut s.accepted, now);
+        let through = if accepted > 0.0 { accepted } else { measured };
+        let at = through.min(s.fill).max(self.floor);
+        // A cut soon after the last one is the same episode (the vendor still counts the calls
+        // sent before it): lower the rate again, but remember where throttling began.
+        let same_episode = s
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < self.cfg.recover_after * 3);
+        if same_episode {
+            s.last_max = s.last_max.max(at);
+        } else {
+            s.held_at.push(at);
+            s.last_max = at;
+        }
         s.last_cut = Some(now);
         s.fill = (at * BETA).max(self.floor);
-        self.rebuild(&mut s);
+        s.burst = 1;
         let pause = retry_after
             .map(|r| r.min(MAX_RETRY_AFTER))
             .unwrap_or(s.latency.min(self.cfg.pause));
