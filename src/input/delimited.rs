@@ -277,6 +277,34 @@ impl<R: Read> LineGuard<R> {
         }
     }
 
+    /// The bytes of a chunk: runs of plain bytes inside a record are copied whole, the bytes
+    /// that matter (quotes, line ends, the cut) one at a time.
+    fn push_all(&mut self, chunk: &[u8]) {
+        let mut i = 0;
+        while i < chunk.len() {
+            let plain = chunk[i..]
+                .iter()
+                .position(|b| matches!(b, b'"' | b'\n' | b'\r'))
+                .unwrap_or(chunk.len() - i);
+            if self.cut.is_some() && plain > 0 {
+                // The rest of a record that was cut: skipped, not held.
+                i += plain;
+                continue;
+            }
+            let room = MAX_RECORD_BYTES.saturating_sub(self.record_len);
+            let run = plain.min(room);
+            if run > 0 && self.cut.is_none() {
+                self.buf.extend_from_slice(&chunk[i..i + run]);
+                self.record_len += run;
+                self.line_start = false;
+                i += run;
+                continue;
+            }
+            self.push(chunk[i]);
+            i += 1;
+        }
+    }
+
     fn push(&mut self, b: u8) {
         let ends_record = b == b'\n' && !self.quoted;
         if self.csv && b == b'"' {
@@ -330,9 +358,7 @@ impl<R: Read> Read for LineGuard<R> {
                 }
                 return Ok(0);
             }
-            for &b in &chunk[..n] {
-                self.push(b);
-            }
+            self.push_all(&chunk[..n]);
         }
         let n = out.len().min(self.buf.len() - self.pos);
         out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);

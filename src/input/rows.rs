@@ -85,6 +85,13 @@ pub(crate) fn looks_scientific(s: &str) -> bool {
 
 /// A footer such as 合计, 总计, 小计 (maybe followed by a number) or 共18家: not a supplier.
 fn is_total_cell(text: &str) -> bool {
+    // Most cells are names and codes: leave them at once.
+    if text.is_empty()
+        || text.len() > 40
+        || !text.contains(['计', '共', '总', '合', 't', 'T', 'ｔ', 'Ｔ'])
+    {
+        return false;
+    }
     let t: String = crate::normalize::fold_width(text)
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '：'))
@@ -131,18 +138,22 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
         .get(key_col)
         .cloned()
         .unwrap_or_else(|| format!("column {}", key_col + 1));
-    let at = format!(
-        "{}: row {} (data row {})",
-        ctx.place, raw.sheet_row, raw.row_no
-    );
+    // Built only for rows that need a message.
+    let at = || {
+        format!(
+            "{}: row {} (data row {})",
+            ctx.place, raw.sheet_row, raw.row_no
+        )
+    };
     let input = key_cell.text().to_string();
     let mut classified = classify(&input, ctx.classify);
     let code = matches!(classified.kind, Some(KeyKind::Uscc | KeyKind::RegNo));
     let skipped = !code && raw.cells.iter().any(|c| is_total_cell(c.text()));
-    let mut error = raw.error.as_ref().map(|e| format!("{at}: {e}"));
+    let mut error = raw.error.as_ref().map(|e| format!("{}: {e}", at()));
     if raw.cells.len() <= sel.key_col && error.is_none() && key_col == sel.key_col {
         error = Some(format!(
-            "{at}, column {col_label:?}: the row has {} field(s), so this column is missing",
+            "{}, column {col_label:?}: the row has {} field(s), so this column is missing",
+            at(),
             raw.cells.len()
         ));
     }
@@ -154,13 +165,14 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
     };
     if mangled && error.is_none() {
         classified.invalid = Some(format!(
-            "{at}, column {col_label:?}: the spreadsheet changed this code into a number ({}); \
+            "{}, column {col_label:?}: the spreadsheet changed this code into a number ({}); \
              leading zeros or digits may be lost. Format the column as Text and enter the code again",
+            at(),
             input.trim()
         ));
     }
     if skipped {
-        error = Some(format!("{at}: total row: not a supplier, skipped"));
+        error = Some(format!("{}: total row: not a supplier, skipped", at()));
     }
     IngestRow {
         row_no: raw.row_no,

@@ -217,6 +217,7 @@ impl Throttle {
         let slot = s.next_slot.max(earliest);
         s.next_slot = slot + interval;
         s.sent.push_back(slot.max(now));
+        Self::per_second(&mut s.sent, now);
         slot
     }
 

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -95,7 +94,10 @@ pub(super) async fn get_list(
     let date = vendor_now(&s)
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
-    (StatusCode::OK, [("Date", date)], Json(body)).into_response()
+    let text = body.to_string();
+    lock(&s.stats).body_bytes += text.len() as u64;
+    let headers = [("Date", date), ("Content-Type", "application/json".into())];
+    (StatusCode::OK, headers, text).into_response()
 }
 
 /// The simulator's clock: this machine's, shifted by `--clock-offset`.

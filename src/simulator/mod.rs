@@ -101,6 +101,9 @@ pub struct Stats {
     pub max_in_flight: usize,
     /// Arrival times (milliseconds since the simulator started) of the last 100,000 calls.
     pub arrivals_ms: VecDeque<u64>,
+    /// Bytes of the JSON answers sent (what a client receives as bodies).
+    #[serde(default)]
+    pub body_bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]

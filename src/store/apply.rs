@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 use serde_json::Value;
 
+use super::records;
 use super::{Result, Store, ts};
 use crate::changes::{Change, Snapshot, is_cancelled};
 use crate::key_state::KeyState;
-use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, punishments};
 use crate::qcc::{CallRecord, Outcome};
 
 /// A change of state for a key, written by the single writer.
@@ -152,17 +152,24 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         Outcome::Invalid(_) => (KeyState::Invalid, &[]),
         Outcome::Unsupported(_) => (KeyState::Unsupported, &[]),
     };
-    let previous: Option<(i64, KeyState)> = tx
+    let previous: Option<(i64, KeyState, i64, Option<String>)> = tx
         .query_row(
-            "SELECT s.id, s.state FROM keys k JOIN screenings s ON s.id = k.screening_id
-             WHERE k.id=?1",
+            "SELECT s.id, s.state, COALESCE(s.records_of, s.id), s.records_hash
+             FROM keys k JOIN screenings s ON s.id = k.screening_id WHERE k.id=?1",
             [a.key_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
+    let hash = records::records_hash(records);
+    // The same answer as last time: a screening that points at the stored records, not a copy.
+    let same_as = previous
+        .as_ref()
+        .filter(|(_, state, _, h)| *state == st && h.as_deref() == Some(hash.as_str()))
+        .map(|(_, _, owner, _)| *owner);
     tx.prepare_cached(
-        "INSERT INTO screenings(key_id, run_id, state, status, message, checked_at, record_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO screenings(key_id, run_id, state, status, message, checked_at, record_count,
+           records_of, records_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         a.key_id,
@@ -171,18 +178,24 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         a.status,
         a.message,
         a.at,
-        records.len() as i64
+        records.len() as i64,
+        same_as,
+        hash
     ])?;
     let sid = tx.last_insert_rowid();
-    for (ord, rec) in records.iter().enumerate() {
-        insert_record(tx, sid, ord, rec)?;
+    if same_as.is_none() {
+        for (ord, rec) in records.iter().enumerate() {
+            insert_record(tx, sid, ord, rec)?;
+        }
     }
+    link_calls(tx, a.key_id, sid, records)?;
     tx.prepare_cached(
         "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
            not_before=NULL, attempts=0 WHERE id=?1",
     )?
     .execute(params![a.key_id, st, a.status, a.message, a.at, sid])?;
-    if let Some((prev_id, prev_state)) = previous
+    if let Some((prev_id, prev_state, _, _)) = previous
+        && same_as.is_none()
         && prev_state.is_answered()
         && st.is_answered()
     {
@@ -196,26 +209,25 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
 }
 
 fn insert_record(tx: &Transaction<'_>, sid: i64, ord: usize, rec: &Value) -> rusqlite::Result<()> {
-    let fields = RECORD_FIELDS.map(|name| field(rec, name).map(|s| s.into_owned()));
+    let (cols, puns) = records::columns(rec);
+    let extra = records::extra(rec);
     tx.prepare_cached(
         "INSERT INTO records(screening_id, ord, vendor_id, reg_gov, trade_type, reg_date, reg_no,
            admin_area, econo_area, special_area, cancel_flag, annual_status, validity_date,
-           industry_type, ebusiness_type, identify_date, identify_level, identify_code, raw)
+           industry_type, ebusiness_type, identify_date, identify_level, identify_code, extra)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params_from_iter(
         [&sid as &dyn ToSql, &(ord as i64)]
             .into_iter()
-            .chain(fields.iter().map(|f| f as &dyn ToSql))
-            .chain([&rec.to_string() as &dyn ToSql]),
+            .chain(cols.iter().map(|f| f as &dyn ToSql))
+            .chain([&extra as &dyn ToSql]),
     ))?;
     let rid = tx.last_insert_rowid();
-    for (pord, p) in punishments(rec).iter().enumerate() {
-        let [no, decision_no, party, punish_date, case_prop] =
-            PUNISHMENT_FIELDS.map(|name| field(p, name).map(|s| s.into_owned()));
+    for (pord, [no, decision_no, party, punish_date, case_prop]) in puns.iter().enumerate() {
         tx.prepare_cached(
-            "INSERT INTO punishments(record_id, ord, no, decision_no, party, punish_date, case_prop, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO punishments(record_id, ord, no, decision_no, party, punish_date, case_prop)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             rid,
@@ -224,10 +236,36 @@ fn insert_record(tx: &Transaction<'_>, sid: i64, ord: usize, rec: &Value) -> rus
             decision_no,
             party,
             punish_date,
-            case_prop,
-            p.to_string(),
+            case_prop
         ])?;
     }
+    Ok(())
+}
+
+/// The calls that led to this answer point at its screening; a 200 body whose records the
+/// screening gives back exactly keeps only its envelope.
+fn link_calls(
+    tx: &Transaction<'_>,
+    key_id: i64,
+    sid: i64,
+    records: &[Value],
+) -> rusqlite::Result<()> {
+    let calls: Vec<(i64, i64, String)> = tx
+        .prepare_cached(
+            "SELECT id, page, body FROM calls WHERE key_id=?1 AND screening_id IS NULL
+               AND vendor_status='200' AND body IS NOT NULL",
+        )?
+        .query_map([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, page, body) in calls {
+        let slice = records::page_slice(&body, page, records);
+        if let Some(elided) = slice.and_then(|s| records::elide(&body, s)) {
+            tx.prepare_cached("UPDATE calls SET body=?2 WHERE id=?1")?
+                .execute(params![id, elided])?;
+        }
+    }
+    tx.prepare_cached("UPDATE calls SET screening_id=?2 WHERE key_id=?1 AND screening_id IS NULL")?
+        .execute(params![key_id, sid])?;
     Ok(())
 }
 
@@ -238,7 +276,8 @@ fn snapshot(tx: &Transaction<'_>, sid: i64, st: KeyState) -> rusqlite::Result<Sn
     };
     let mut stmt = tx.prepare_cached(
         "SELECT id, COALESCE(identify_level, ''), COALESCE(cancel_flag, ''), COALESCE(reg_no, '')
-         FROM records WHERE screening_id=?1 ORDER BY ord",
+         FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings WHERE id=?1)
+         ORDER BY ord",
     )?;
     let recs = stmt
         .query_map([sid], |r| {
@@ -251,7 +290,8 @@ fn snapshot(tx: &Transaction<'_>, sid: i64, st: KeyState) -> rusqlite::Result<Sn
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut pstmt = tx.prepare_cached(
-        "SELECT COALESCE(NULLIF(decision_no, ''), raw) FROM punishments WHERE record_id=?1",
+        "SELECT COALESCE(NULLIF(decision_no, ''), COALESCE(punish_date, '') || ' ' || COALESCE(case_prop, ''))
+         FROM punishments WHERE record_id=?1",
     )?;
     for (rid, level, cancel, reg_no) in recs {
         s.levels.push(level);

@@ -10,6 +10,7 @@ mod apply;
 mod ingest;
 mod queries;
 mod queue;
+pub mod records;
 mod runs;
 pub mod writer;
 
@@ -24,11 +25,21 @@ pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, PunishedRow};
 pub use queue::{DueFilter, WorkItem};
 pub use runs::{RunCost, RunInfo, StatusCounts};
 
+/// One schema step: SQL, or a conversion that needs the record logic.
+enum Migration {
+    Sql(&'static str),
+    Rust(fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>),
+}
+
 /// Migrations in order; version N is the N-th entry.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_init.sql"),
-    include_str!("../../migrations/0002_calls_reached.sql"),
-    include_str!("../../migrations/0003_rows_as_shown.sql"),
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(include_str!("../../migrations/0001_init.sql")),
+    Migration::Sql(include_str!("../../migrations/0002_calls_reached.sql")),
+    Migration::Sql(include_str!("../../migrations/0003_rows_as_shown.sql")),
+    Migration::Sql(include_str!("../../migrations/0004_records_once.sql")),
+    // Version 5: keep a record's raw copy only where its columns cannot give it back, hash every
+    // screening's records, then drop the raw copies.
+    Migration::Rust(records::migrate_raw_copies),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -331,9 +342,13 @@ impl Store {
             return Err(self.too_new(version));
         }
         let e = self.e();
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(&e)?;
-            tx.execute_batch(sql).map_err(&e)?;
+            match step {
+                Migration::Sql(sql) => tx.execute_batch(sql),
+                Migration::Rust(f) => f(&tx),
+            }
+            .map_err(&e)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(&e)?;
             tx.commit().map_err(&e)?;

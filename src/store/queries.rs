@@ -4,6 +4,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::records::{self, PunishmentColumns, RecordColumns};
 use super::{Result, Store, StoreError};
 use crate::key_state::KeyState;
 
@@ -147,19 +148,71 @@ impl Store {
 
     /// The raw records of a screening, in the order received.
     pub fn records_raw(&self, screening_id: i64) -> Result<Vec<Value>> {
-        let mut stmt = self
+        let e = self.e();
+        let rows: Vec<(i64, RecordColumns, Option<String>)> = self
             .conn
-            .prepare_cached("SELECT raw FROM records WHERE screening_id=?1 ORDER BY ord")
-            .map_err(self.e())?;
-        let rows = stmt
-            .query_map([screening_id], |r| r.get::<_, String>(0))
-            .map_err(self.e())?;
-        let mut out = Vec::new();
-        for raw in rows {
-            let raw = raw.map_err(self.e())?;
-            out.push(serde_json::from_str(&raw).unwrap_or(Value::String(raw)));
+            .prepare_cached(
+                "SELECT id, vendor_id, reg_gov, trade_type, reg_date, reg_no, admin_area, econo_area,
+                   special_area, cancel_flag, annual_status, validity_date, industry_type,
+                   ebusiness_type, identify_date, identify_level, identify_code, extra
+                 FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
+                   WHERE id=?1) ORDER BY ord",
+            )
+            .and_then(|mut st| {
+                st.query_map([screening_id], |r| {
+                    let mut cols: RecordColumns = Default::default();
+                    for (i, c) in cols.iter_mut().enumerate() {
+                        *c = r.get(i + 1)?;
+                    }
+                    Ok((r.get(0)?, cols, r.get(17)?))
+                })?
+                .collect()
+            })
+            .map_err(&e)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, cols, extra) in rows {
+            if let Some(raw) = extra {
+                out.push(serde_json::from_str(&raw).unwrap_or(Value::String(raw)));
+                continue;
+            }
+            let puns: Vec<PunishmentColumns> = self
+                .conn
+                .prepare_cached(
+                    "SELECT no, decision_no, party, punish_date, case_prop FROM punishments
+                     WHERE record_id=?1 ORDER BY ord",
+                )
+                .and_then(|mut st| {
+                    st.query_map([id], |r| {
+                        Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+                    })?
+                    .collect()
+                })
+                .map_err(&e)?;
+            out.push(records::rebuild(&cols, &puns));
         }
         Ok(out)
+    }
+
+    /// A call's body as received: a stored 200 envelope gets its page's records back.
+    pub fn call_body(&self, call_id: i64) -> Result<Option<String>> {
+        let row: Option<(Option<String>, i64, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT body, page, screening_id FROM calls WHERE id=?1",
+                [call_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(self.e())?;
+        let Some((Some(body), page, Some(sid))) = row else {
+            return Ok(row.and_then(|r| r.0));
+        };
+        if !body.contains(records::DATA_MARKER) {
+            return Ok(Some(body));
+        }
+        let all = self.records_raw(sid)?;
+        let page_records = records::page_slice(&body, page, &all).unwrap_or(&[]);
+        Ok(records::restore(&body, page_records))
     }
 
     /// Record count, worst credit level text and punishment count of a screening.
@@ -168,7 +221,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT identify_level, (SELECT COUNT(*) FROM punishments p WHERE p.record_id=r.id)
-                 FROM records r WHERE screening_id=?1",
+                 FROM records r WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
+                   WHERE id=?1)",
             )
             .map_err(self.e())?;
         let rows = stmt
@@ -240,7 +294,8 @@ impl Store {
             .prepare(
                 "SELECT k.key, COALESCE(r.reg_no, ''), COALESCE(p.decision_no, ''),
                    COALESCE(p.punish_date, ''), COALESCE(p.case_prop, ''), COALESCE(p.party, '')
-                 FROM keys k JOIN records r ON r.screening_id = k.screening_id
+                 FROM keys k JOIN screenings s ON s.id = k.screening_id
+                 JOIN records r ON r.screening_id = COALESCE(s.records_of, s.id)
                  JOIN punishments p ON p.record_id = r.id
                  WHERE k.id IN (SELECT key_id FROM input_rows WHERE file_id=?1)
                  ORDER BY k.key, p.punish_date DESC",

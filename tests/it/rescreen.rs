@@ -217,3 +217,71 @@ async fn a_second_run_on_the_same_database_is_refused() {
     drop(lock);
     assert_exit(&app.run(&input, &[]).await, 0);
 }
+
+/// An unchanged re-screen stores a screening pointing at the records it already has, not a
+/// copy; each call keeps its envelope, and its whole body comes back from the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_answer_is_stored_once() {
+    let app = spawn_app(small_sim()).await;
+    let (cos, input) = app.uscc_list(40..60); // company 49 has three pages
+    assert_exit(&app.run(&input, &[]).await, 0);
+    let count = |sql: &str| -> i64 { app.sql().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let records = count("SELECT COUNT(*) FROM records");
+    let expected: usize = cos.iter().map(|c| c.records.len()).sum();
+    assert_eq!(records as usize, expected);
+    let before = app.export().await;
+    // Answers are timestamped to the second: let one pass so all of them are older than now.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let out = app.run(&input, &["--refresh-older-than", "0s"]).await;
+    assert_exit(&out, 0);
+    assert_contains(
+        &text(&out.stdout),
+        "changes since the previous screening: 0",
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM records"),
+        records,
+        "records copied"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM screenings"),
+        2 * cos.len() as i64
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM screenings WHERE records_of IS NOT NULL"),
+        cos.len() as i64
+    );
+    let strip = |rows: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+        rows.into_iter()
+            .map(|mut r| {
+                r.as_object_mut().unwrap().remove("checked_at");
+                r
+            })
+            .collect()
+    };
+    assert_eq!(strip(app.export().await), strip(before));
+    // Every 200 call of the re-screen kept only its envelope, and gives its body back whole.
+    let elided = count("SELECT COUNT(*) FROM calls WHERE body LIKE '%\"Data\":\"@records\"%'");
+    assert!(elided >= 2 * cos.len() as i64, "{elided} bodies elided");
+    let store = Store::open_read_only(&app.db).unwrap();
+    let ids: Vec<(i64, String, i64)> = app
+        .sql()
+        .prepare("SELECT id, search_key, page FROM calls WHERE vendor_status='200'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (id, key, page) in ids {
+        let body: serde_json::Value =
+            serde_json::from_str(&store.call_body(id).unwrap().unwrap()).unwrap();
+        let c = cos.iter().find(|c| c.uscc == key).unwrap();
+        let start = (page as usize - 1) * 20;
+        let want = &c.records[start..(start + 20).min(c.records.len())];
+        assert_eq!(
+            body["Result"]["Data"],
+            serde_json::Value::Array(want.to_vec())
+        );
+        assert_eq!(body["Paging"]["PageIndex"], page);
+    }
+}

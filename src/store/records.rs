@@ -1,0 +1,253 @@
+//! Each vendor record stored once: as normalized columns (what queries read), plus the record as
+//! received (`records.extra`) only when the columns cannot give it back exactly — a record in the
+//! vendor's documented shape (its 16 fields as strings in the documented order, then `PunishList`
+//! of punishments with their 5 fields) is rebuilt from the columns byte for byte.
+//!
+//! A call's body keeps the envelope (status, message, order number, paging) with its `Data`
+//! array elided into a marker when the records give it back exactly, so the audit trail holds
+//! every call without holding every record twice.
+
+use serde_json::{Map, Value};
+
+use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
+
+/// What replaces `Result.Data` in a stored 200 body; the records of the page go back in its place.
+pub const DATA_MARKER: &str = "@records";
+
+/// A record's columns in [`RECORD_FIELDS`] order.
+pub type RecordColumns = [Option<String>; 16];
+/// A punishment's columns in [`PUNISHMENT_FIELDS`] order.
+pub type PunishmentColumns = [Option<String>; 5];
+
+/// The columns of a record as received.
+pub fn columns(rec: &Value) -> (RecordColumns, Vec<PunishmentColumns>) {
+    let cols = RECORD_FIELDS.map(|name| field(rec, name).map(|s| s.into_owned()));
+    let puns = punishments(rec)
+        .iter()
+        .map(|p| PUNISHMENT_FIELDS.map(|name| field(p, name).map(|s| s.into_owned())))
+        .collect();
+    (cols, puns)
+}
+
+/// The record in the vendor's documented shape, from its columns.
+pub fn rebuild(cols: &RecordColumns, puns: &[PunishmentColumns]) -> Value {
+    let mut m = Map::new();
+    for (name, v) in RECORD_FIELDS.iter().zip(cols) {
+        m.insert(
+            (*name).to_string(),
+            Value::String(v.clone().unwrap_or_default()),
+        );
+    }
+    let list = puns
+        .iter()
+        .map(|p| {
+            let mut pm = Map::new();
+            for (name, v) in PUNISHMENT_FIELDS.iter().zip(p) {
+                pm.insert(
+                    (*name).to_string(),
+                    Value::String(v.clone().unwrap_or_default()),
+                );
+            }
+            Value::Object(pm)
+        })
+        .collect();
+    m.insert(fields::PUNISH_LIST.to_string(), Value::Array(list));
+    Value::Object(m)
+}
+
+/// The record as received when its columns cannot give it back exactly (`None`: they can).
+pub fn extra(rec: &Value) -> Option<String> {
+    let (cols, puns) = columns(rec);
+    let received = rec.to_string();
+    // Compared as the JSON text: equal values of different spelling (`1` and `"1"`) differ.
+    let rebuilt = serde_json::to_string(&rebuild(&cols, &puns)).unwrap_or_default();
+    (rebuilt != received).then_some(received)
+}
+
+/// A 200 body with its records elided, when putting `records` back gives the body exactly.
+pub fn elide(body: &str, records: &[Value]) -> Option<String> {
+    let mut v: Value = serde_json::from_str(body).ok()?;
+    let data = v.get_mut("Result")?.get_mut("Data")?;
+    if data.as_array()? != records {
+        return None;
+    }
+    *data = Value::String(DATA_MARKER.to_string());
+    let elided = v.to_string();
+    (restore(&elided, records)? == body).then_some(elided)
+}
+
+/// The records of page `page` of an answer, by the page size the body's `Paging` states.
+pub fn page_slice<'a>(body: &str, page: i64, records: &'a [Value]) -> Option<&'a [Value]> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let size = v.get("Paging")?.get("PageSize")?.as_u64()? as usize;
+    let start = (page.max(1) as usize - 1).checked_mul(size)?;
+    records.get(start..(start + size).min(records.len()))
+}
+
+/// A stored body with the records of its page put back.
+pub fn restore(stored: &str, records: &[Value]) -> Option<String> {
+    let mut v: Value = serde_json::from_str(stored).ok()?;
+    let data = v.get_mut("Result")?.get_mut("Data")?;
+    if data.as_str() != Some(DATA_MARKER) {
+        return Some(stored.to_string());
+    }
+    *data = Value::Array(records.to_vec());
+    Some(v.to_string())
+}
+
+/// Migration to version 5: every record's raw copy becomes `extra` only where the columns cannot
+/// give it back, every screening gets its records hash, and the raw columns are dropped.
+pub fn migrate_raw_copies(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut hashes: std::collections::BTreeMap<i64, Vec<Value>> = Default::default();
+    {
+        let mut read =
+            tx.prepare("SELECT id, screening_id, raw FROM records ORDER BY screening_id, ord")?;
+        let mut set = tx.prepare("UPDATE records SET extra=?2 WHERE id=?1")?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, sid, raw): (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let rec: Value = serde_json::from_str(&raw).unwrap_or(Value::String(raw.clone()));
+            if let Some(extra) = extra(&rec) {
+                set.execute(rusqlite::params![id, extra])?;
+            }
+            hashes.entry(sid).or_default().push(rec);
+        }
+    }
+    let mut set_hash = tx.prepare("UPDATE screenings SET records_hash=?2 WHERE id=?1")?;
+    let mut empty =
+        tx.prepare("UPDATE screenings SET records_hash=?1 WHERE records_hash IS NULL")?;
+    for (sid, recs) in &hashes {
+        set_hash.execute(rusqlite::params![sid, records_hash(recs)])?;
+    }
+    empty.execute([records_hash(&[])])?;
+    tx.execute_batch(
+        "ALTER TABLE records DROP COLUMN raw; ALTER TABLE punishments DROP COLUMN raw;",
+    )
+}
+
+/// The records of an answer reduced to one value, to tell an identical answer from a new one.
+pub fn records_hash(records: &[Value]) -> String {
+    use md5::{Digest, Md5};
+    let mut h = Md5::new();
+    h.update(Value::Array(records.to_vec()).to_string().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_records_need_no_copy_and_others_keep_one() {
+        let ds = crate::simulator::Dataset::generate(42, 20);
+        for c in &ds.companies {
+            for r in &c.records {
+                assert_eq!(extra(r), None, "{r}");
+                let (cols, puns) = columns(r);
+                assert_eq!(&rebuild(&cols, &puns), r);
+            }
+        }
+        let odd: Value =
+            serde_json::from_str(r#"{"RegNo":123,"IdentifyLevel":"失信企业"}"#).unwrap();
+        assert_eq!(extra(&odd).as_deref(), Some(odd.to_string().as_str()));
+    }
+
+    #[test]
+    fn a_body_is_elided_only_when_it_comes_back_exactly() {
+        let ds = crate::simulator::Dataset::generate(42, 5);
+        let recs = &ds.companies[3].records;
+        let body = serde_json::json!({"Status":"200","Message":"ok","OrderNumber":"O1",
+            "Paging":{"PageSize":20,"PageIndex":1,"TotalRecords":recs.len()},
+            "Result":{"VerifyResult":1,"Data":recs}})
+        .to_string();
+        let stored = elide(&body, recs).unwrap();
+        assert!(stored.len() < body.len() / 2);
+        assert_eq!(restore(&stored, recs).unwrap(), body);
+        // Pretty-printed or different records: kept whole.
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
+        assert_eq!(elide(&pretty, recs), None);
+        assert_eq!(elide(&body, &recs[..0]), None);
+    }
+
+    /// A database from before version 5 (raw copies in records and punishments) converts: the
+    /// records read back the same, the raw columns are gone, and odd records keep their copy.
+    #[test]
+    fn the_migration_converts_raw_copies() {
+        use rusqlite::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let ds = crate::simulator::Dataset::generate(42, 3);
+        let odd: Value = serde_json::from_str(r#"{"IdentifyLevel":"失信企业","RegNo":7}"#).unwrap();
+        {
+            let c = Connection::open(&path).unwrap();
+            for sql in [
+                include_str!("../../migrations/0001_init.sql"),
+                include_str!("../../migrations/0002_calls_reached.sql"),
+                include_str!("../../migrations/0003_rows_as_shown.sql"),
+            ] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 3).unwrap();
+            c.execute_batch(
+                "INSERT INTO keys(id, key, kind, state, screening_id) VALUES (1, 'k', 'name', 'found', 1);
+                 INSERT INTO screenings(id, key_id, state, checked_at, record_count)
+                   VALUES (1, 1, 'found', '2026-01-01T00:00:00Z', 2);",
+            )
+            .unwrap();
+            for (ord, rec) in [&ds.companies[1].records[0], &odd].into_iter().enumerate() {
+                c.execute(
+                    "INSERT INTO records(screening_id, ord, identify_level, raw) VALUES (1, ?1, ?2, ?3)",
+                    rusqlite::params![ord as i64, rec["IdentifyLevel"].as_str(), rec.to_string()],
+                )
+                .unwrap();
+                let rid = c.last_insert_rowid();
+                for (pord, p) in punishments(rec).iter().enumerate() {
+                    let cols = PUNISHMENT_FIELDS.map(|n| field(p, n).map(|x| x.into_owned()));
+                    c.execute(
+                        "INSERT INTO punishments(record_id, ord, no, decision_no, party, punish_date,
+                           case_prop, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        rusqlite::params![rid, pord as i64, cols[0], cols[1], cols[2], cols[3], cols[4], p.to_string()],
+                    )
+                    .unwrap();
+                }
+            }
+            // The old schema filled every column; do that for the documented record.
+            let (cols, _) = columns(&ds.companies[1].records[0]);
+            c.execute(
+                "UPDATE records SET vendor_id=?1, reg_gov=?2, trade_type=?3, reg_date=?4, reg_no=?5,
+                   admin_area=?6, econo_area=?7, special_area=?8, cancel_flag=?9, annual_status=?10,
+                   validity_date=?11, industry_type=?12, ebusiness_type=?13, identify_date=?14,
+                   identify_level=?15, identify_code=?16 WHERE ord=0",
+                rusqlite::params_from_iter(cols.iter()),
+            )
+            .unwrap();
+        }
+        let store = crate::store::Store::open(&path).unwrap();
+        let back = store.records_raw(1).unwrap();
+        assert_eq!(back, vec![ds.companies[1].records[0].clone(), odd]);
+        let c = Connection::open(&path).unwrap();
+        assert!(
+            c.prepare("SELECT raw FROM records").is_err(),
+            "records.raw still there"
+        );
+        assert!(
+            c.prepare("SELECT raw FROM punishments").is_err(),
+            "punishments.raw still there"
+        );
+        let kept: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM records WHERE extra IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 1, "only the odd record keeps its copy");
+        let hash: Option<String> = c
+            .query_row("SELECT records_hash FROM screenings WHERE id=1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(hash.is_some());
+    }
+}
