@@ -10,6 +10,7 @@
 pub mod columns;
 pub mod delimited;
 pub mod excel;
+mod guard;
 pub mod header;
 pub mod rows;
 

@@ -166,12 +166,7 @@ impl VendorClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
             .map(|d| d.timestamp());
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(resp.headers());
         if http_status.is_redirection() {
             rec.latency = started.elapsed();
             refuse_redirect(&mut rec, resp.headers());
@@ -271,6 +266,15 @@ async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
             }
         }
     }
+}
+
+/// A `Retry-After` in seconds, when the server sent one.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// A 3xx is never followed: the call stops the run (like a fatal code), naming where it pointed.

@@ -192,18 +192,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             key.clock_retried = true;
             Next::Again
         }
-        Class::Quota | Class::Fatal => {
-            // A redirect has no vendor status: its HTTP status names it.
-            let code = status
-                .or(http.map(|h| format!("HTTP {h}")))
-                .unwrap_or_default();
-            ctx.stopper.stop(if class == Class::Quota {
-                StopReason::Quota { code, message }
-            } else {
-                StopReason::Fatal { code, message }
-            });
-            Next::Done
-        }
+        Class::Quota | Class::Fatal => stop_run(ctx, class, status, http, message),
         Class::Transient => {
             key.attempts += 1;
             tracing::debug!(key = %item.key, attempts = key.attempts, %message, "transient failure");
@@ -217,6 +206,26 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             }
         }
     }
+}
+
+/// Quota or a fatal code: the run stops cleanly. A redirect has no vendor status: its HTTP
+/// status names it.
+fn stop_run(
+    ctx: &Ctx,
+    class: Class,
+    status: Option<String>,
+    http: Option<u16>,
+    message: String,
+) -> Next {
+    let code = status
+        .or(http.map(|h| format!("HTTP {h}")))
+        .unwrap_or_default();
+    ctx.stopper.stop(if class == Class::Quota {
+        StopReason::Quota { code, message }
+    } else {
+        StopReason::Fatal { code, message }
+    });
+    Next::Done
 }
 
 async fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) -> Next {
