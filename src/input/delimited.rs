@@ -237,6 +237,16 @@ fn csv_table<R: Read + 'static>(
     })
 }
 
+/// A row some of whose bytes were not valid in the encoding read (decoded as U+FFFD).
+fn undecodable<'a>(encoding: &str, texts: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    texts.into_iter().any(|t| t.contains('\u{FFFD}')).then(|| {
+        format!(
+            "bytes that are not valid {encoding} (decoded as U+FFFD); re-save the file as UTF-8 \
+             or pass --encoding"
+        )
+    })
+}
+
 struct CsvRows<R: Read> {
     csv: csv::Reader<R>,
     record: csv::ByteRecord,
@@ -268,15 +278,8 @@ impl<R: Read> Iterator for CsvRows<R> {
                         }
                     })
                     .collect();
-                let error = too_long(&mut cells).or_else(|| {
-                    cells.iter().any(|c| c.text().contains('\u{FFFD}')).then(|| {
-                        format!(
-                            "bytes that are not valid {} (decoded as U+FFFD); re-save the file as \
-                             UTF-8 or pass --encoding",
-                            self.encoding
-                        )
-                    })
-                });
+                let error = too_long(&mut cells)
+                    .or_else(|| undecodable(self.encoding, cells.iter().map(Cell::text)));
                 Some(Ok(Physical {
                     sheet_row,
                     cells,
@@ -331,14 +334,7 @@ impl<R: BufRead> Iterator for TextRows<R> {
         } else {
             Cell::Text(line.to_string())
         }];
-        let error = too_long(&mut cells).or_else(|| {
-            line.contains('\u{FFFD}').then(|| {
-                format!(
-                    "bytes that are not valid {} (decoded as U+FFFD)",
-                    self.encoding
-                )
-            })
-        });
+        let error = too_long(&mut cells).or_else(|| undecodable(self.encoding, [line]));
         Some(Ok(Physical {
             sheet_row: self.line_no,
             cells,

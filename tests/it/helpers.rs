@@ -123,6 +123,23 @@ impl TestApp {
         out
     }
 
+    /// `export --format csv`, as text.
+    pub async fn export_csv(&self) -> String {
+        let out = self
+            .command(&[
+                "export",
+                "--db",
+                self.db.to_str().unwrap(),
+                "--format",
+                "csv",
+            ])
+            .output()
+            .await
+            .unwrap();
+        assert_exit(&out, 0);
+        text(&out.stdout)
+    }
+
     pub async fn export(&self) -> Vec<Value> {
         let out = self
             .command(&["export", "--db", self.db.to_str().unwrap()])

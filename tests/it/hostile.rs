@@ -273,19 +273,7 @@ async fn csv_exports_keep_formulas_as_text() {
         ),
     );
     assert_exit(&app.run(&input, &[]).await, 0);
-    let out = app
-        .command(&[
-            "export",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--format",
-            "csv",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
-    let csv = text(&out.stdout);
+    let csv = app.export_csv().await;
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let mut seen = 0;
     for rec in r.records() {

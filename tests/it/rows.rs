@@ -195,19 +195,7 @@ async fn the_export_keeps_the_analysts_columns_for_a_name_fallback_row() {
         ),
     );
     assert_exit(&app.run(&input, &[]).await, 0);
-    let out = app
-        .command(&[
-            "export",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--format",
-            "csv",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
-    let csv = text(&out.stdout);
+    let csv = app.export_csv().await;
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
