@@ -40,9 +40,14 @@ impl Store {
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
             let tx = self.conn.transaction().map_err(&e)?;
-            for row in rows.by_ref().take(10_000) {
-                last_row = last_row.max(row.row_no);
-                ingest_row(&tx, file_id, &row, &mut summary).map_err(&e)?;
+            {
+                // Prepared once per transaction: looking a statement up per row cost a hash of
+                // its text every time.
+                let mut stmts = Statements::prepare(&tx).map_err(&e)?;
+                for row in rows.by_ref().take(10_000) {
+                    last_row = last_row.max(row.row_no);
+                    ingest_row(&mut stmts, file_id, &row, &mut summary).map_err(&e)?;
+                }
             }
             tx.commit().map_err(&e)?;
         }
@@ -93,10 +98,40 @@ impl Store {
     }
 }
 
+/// The statements ingest runs for every row.
+struct Statements<'t> {
+    upsert_key: rusqlite::Statement<'t>,
+    key_id: rusqlite::Statement<'t>,
+    upsert_row: rusqlite::Statement<'t>,
+}
+
+impl<'t> Statements<'t> {
+    fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
+        Ok(Statements {
+            upsert_key: tx.prepare(
+                "INSERT INTO keys(key, kind, state, local, message) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(key) DO UPDATE SET state='pending', local=0, message=NULL
+                   WHERE keys.local=1 AND excluded.local=0",
+            )?,
+            key_id: tx.prepare("SELECT id FROM keys WHERE key=?1")?,
+            upsert_row: tx.prepare(
+                "INSERT INTO input_rows(file_id, row_no, input, key_id, error, extra, sheet_row, skipped)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(file_id, row_no) DO UPDATE SET input=excluded.input,
+                   key_id=excluded.key_id, error=excluded.error, extra=excluded.extra,
+                   sheet_row=excluded.sheet_row, skipped=excluded.skipped
+                 WHERE input IS NOT excluded.input OR key_id IS NOT excluded.key_id
+                   OR error IS NOT excluded.error OR extra IS NOT excluded.extra
+                   OR sheet_row IS NOT excluded.sheet_row OR skipped IS NOT excluded.skipped",
+            )?,
+        })
+    }
+}
+
 /// One row: its key claimed (a key judged invalid locally becomes pending when a later row holds
 /// it validly), and the row pointing at it.
 fn ingest_row(
-    tx: &Transaction<'_>,
+    stmts: &mut Statements<'_>,
     file_id: i64,
     row: &IngestRow,
     summary: &mut IngestSummary,
@@ -110,18 +145,12 @@ fn ingest_row(
                 Some(_) => (KeyState::Invalid, 1),
                 None => (KeyState::Pending, 0),
             };
-            summary.new_keys += tx
-                .prepare_cached(
-                    "INSERT INTO keys(key, kind, state, local, message) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT(key) DO UPDATE SET state='pending', local=0, message=NULL
-                       WHERE keys.local=1 AND excluded.local=0",
-                )?
-                .execute(params![c.key, kind.as_str(), st, local, c.invalid])?
-                as u64;
-            Some(
-                tx.prepare_cached("SELECT id FROM keys WHERE key=?1")?
-                    .query_row([&c.key], |r| r.get(0))?,
-            )
+            summary.new_keys +=
+                stmts
+                    .upsert_key
+                    .execute(params![c.key, kind.as_str(), st, local, c.invalid])?
+                    as u64;
+            Some(stmts.key_id.query_row([&c.key], |r| r.get(0))?)
         }
         _ => None,
     };
@@ -134,17 +163,7 @@ fn ingest_row(
     } else if id.is_none() || c.invalid.is_some() {
         summary.invalid_rows += 1;
     }
-    tx.prepare_cached(
-        "INSERT INTO input_rows(file_id, row_no, input, key_id, error, extra, sheet_row, skipped)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT(file_id, row_no) DO UPDATE SET input=excluded.input,
-           key_id=excluded.key_id, error=excluded.error, extra=excluded.extra,
-           sheet_row=excluded.sheet_row, skipped=excluded.skipped
-         WHERE input IS NOT excluded.input OR key_id IS NOT excluded.key_id
-           OR error IS NOT excluded.error OR extra IS NOT excluded.extra
-           OR sheet_row IS NOT excluded.sheet_row OR skipped IS NOT excluded.skipped",
-    )?
-    .execute(params![
+    stmts.upsert_row.execute(params![
         file_id,
         row.row_no as i64,
         row.input,
