@@ -8,7 +8,8 @@ use qcc_credit::simulator::SimConfig;
 use qcc_credit::store::RunLock;
 
 use crate::helpers::{
-    assert_contains, assert_exit, csv_of, pages, small_sim, spawn_app, text, wait_for_calls,
+    assert_contains, assert_exit, csv_of, pages, rebilled, small_sim, spawn_app, text,
+    wait_for_calls,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,10 +54,7 @@ async fn a_kill_while_the_writer_is_behind_rebills_at_most_the_calls_in_flight_a
     let out = app.run(&input, &[]).await;
     assert_exit(&out, 0);
     let stats = app.stats();
-    let rebilled: u64 = cos
-        .iter()
-        .map(|c| stats.billed_for(&c.uscc).saturating_sub(pages(c)))
-        .sum();
+    let rebilled = rebilled(&stats, &cos);
     eprintln!("re-billed after the kill: {rebilled}");
     assert!(
         rebilled <= 8 + 64,

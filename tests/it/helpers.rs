@@ -193,6 +193,14 @@ pub fn pages(c: &Company) -> u64 {
     (c.records.len() as u64).div_ceil(20).max(1)
 }
 
+/// Calls billed more than once: for each company (listed by USCC), billed answers beyond its
+/// pages.
+pub fn rebilled(stats: &Stats, cos: &[Company]) -> u64 {
+    cos.iter()
+        .map(|c| stats.billed_for(&c.uscc).saturating_sub(pages(c)))
+        .sum()
+}
+
 /// A CSV supplier list: header, then (name, code) rows.
 pub fn csv_of(rows: &[(String, String)]) -> String {
     let mut s = String::from("供应商名称,统一社会信用代码\n");

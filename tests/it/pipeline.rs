@@ -7,7 +7,7 @@ use qcc_credit::normalize::{ClassifyOptions, classify};
 use serde_json::Value;
 
 use crate::helpers::{
-    TestApp, assert_contains, assert_exit, csv_of, pages, small_sim, spawn_app, text,
+    TestApp, assert_contains, assert_exit, csv_of, pages, rebilled, small_sim, spawn_app, text,
     wait_for_calls,
 };
 
@@ -302,10 +302,7 @@ async fn killed_with_sigkill_then_resumed_equals_an_uninterrupted_run() {
     let out = app.run(&input, &["--qps", "100"]).await;
     assert_exit(&out, 0);
     let stats = app.stats();
-    let rebilled: u64 = cos
-        .iter()
-        .map(|c| stats.billed_for(&c.uscc).saturating_sub(pages(c)))
-        .sum();
+    let rebilled = rebilled(&stats, &cos);
     // At most the calls in flight (8) plus one uncommitted batch (64 writes).
     assert!(rebilled <= 8 + 64, "{rebilled} calls billed twice");
     // The same list screened without interruption into another database.
