@@ -54,6 +54,14 @@ impl Ctx {
         }
     }
 
+    /// The key is done for this run: count it under `counter` and queue its state change.
+    async fn finish(&self, counter: &AtomicU64, op: WriteOp) -> Next {
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.counters.done.fetch_add(1, Ordering::Relaxed);
+        self.send(op).await;
+        Next::Done
+    }
+
     /// Track attempts that never reached the vendor; a long enough streak stops the run.
     fn note_reach(&self, call: &CallRecord) {
         let mut s = self.unreachable.lock().unwrap_or_else(|e| e.into_inner());
@@ -150,17 +158,14 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     .await;
     let c = &ctx.counters;
     let answer = async |outcome: Outcome, counter: &AtomicU64| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        c.done.fetch_add(1, Ordering::Relaxed);
-        ctx.send(WriteOp::Answer {
+        let op = WriteOp::Answer {
             key_id: item.key_id,
             outcome,
             status: status.clone(),
             message: message.clone(),
             at: Utc::now(),
-        })
-        .await;
-        Next::Done
+        };
+        ctx.finish(counter, op).await
     };
     match class {
         Class::Found if more => {
@@ -229,18 +234,15 @@ fn stop_run(
 }
 
 async fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) -> Next {
-    ctx.counters.deferred.fetch_add(1, Ordering::Relaxed);
-    ctx.counters.done.fetch_add(1, Ordering::Relaxed);
     let not_before = Utc::now() + chrono::Duration::seconds(DEFER_FOR.as_secs() as i64);
     tracing::warn!(key = %item.key, "vendor answered 110 (same query failing repeatedly): key deferred for 2 hours");
-    ctx.send(WriteOp::Defer {
+    let op = WriteOp::Defer {
         key_id: item.key_id,
         status,
         message,
         not_before,
-    })
-    .await;
-    Next::Done
+    };
+    ctx.finish(&ctx.counters.deferred, op).await
 }
 
 async fn fail(
@@ -251,14 +253,11 @@ async fn fail(
     attempts: u32,
 ) -> Next {
     tracing::warn!(key = %item.key, attempts, %message, "giving up on this key for this run (state failed; the next run retries it)");
-    ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
-    ctx.counters.done.fetch_add(1, Ordering::Relaxed);
-    ctx.send(WriteOp::Failed {
+    let op = WriteOp::Failed {
         key_id: item.key_id,
         status,
         message,
         attempts,
-    })
-    .await;
-    Next::Done
+    };
+    ctx.finish(&ctx.counters.failed, op).await
 }

@@ -61,6 +61,8 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("database {path}: the writer thread {what}")]
+    Writer { path: String, what: String },
     #[error(
         "database {path} has schema version {found}, newer than this qcc-credit knows ({known}); \
          upgrade qcc-credit"

@@ -70,6 +70,7 @@ impl WriterHandle {
 
 /// The writer thread; dropping every [`WriterHandle`] ends it after a last commit.
 pub struct Writer {
+    path: String,
     handle: WriterHandle,
     join: JoinHandle<Result<(), WriterFailure>>,
 }
@@ -110,11 +111,12 @@ impl Writer {
                     }
                 })
             })
-            .map_err(|source| StoreError::LockIo {
+            .map_err(|e| StoreError::Writer {
                 path: db.display().to_string(),
-                source,
+                what: format!("could not start: {e}"),
             })?;
         Ok(Writer {
+            path: db.display().to_string(),
             handle: WriterHandle { tx, room },
             join,
         })
@@ -131,9 +133,9 @@ impl Writer {
         match self.join.join() {
             Ok(r) => r,
             Err(_) => Err(WriterFailure {
-                source: StoreError::LockIo {
-                    path: "writer".into(),
-                    source: std::io::Error::other("the database writer thread panicked"),
+                source: StoreError::Writer {
+                    path: self.path,
+                    what: "panicked".into(),
                 },
                 unsaved_answers: 0,
             }),
