@@ -4,12 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "installing chromium (Debian package) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq chromium >/dev/null
-fi
+bash scripts/ensure-chromium.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -46,6 +46,21 @@ impl ChangeKind {
         }
     }
 
+    /// Every kind, in the order [`ChangeKind::parse`] tries them.
+    pub const ALL: [ChangeKind; 6] = [
+        ChangeKind::LevelWorse,
+        ChangeKind::LevelBetter,
+        ChangeKind::NewPunishment,
+        ChangeKind::Cancelled,
+        ChangeKind::NewlyFound,
+        ChangeKind::NoLongerFound,
+    ];
+
+    /// The kind a stored text names.
+    pub fn parse(s: &str) -> Option<ChangeKind> {
+        ChangeKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Whether this kind of change is bad news (what `--fail-on-change worse` reacts to).
     pub fn is_worse(self) -> bool {
         matches!(

@@ -9,7 +9,8 @@
 //!   history, changes;
 //! - [`qcc`] builds signed requests and classifies every answer through one status table;
 //! - [`screen`] dispatches due keys under the rate limit, backs off, and feeds the single writer;
-//! - [`export`], [`changes`] and [`report`] turn the database back into something people read;
+//! - [`export`], [`changes`] and [`report`] turn the database back into something people read,
+//!   through [`view`] (who needs attention, in which language and time zone);
 //! - [`simulator`] is a faithful stand-in for the vendor, used by tests and `demo`.
 //!
 //! At the top, [`cli`] parses arguments into options and [`commands`] runs them: the only code that
@@ -32,3 +33,4 @@ pub mod secrets;
 pub mod simulator;
 pub mod store;
 pub mod telemetry;
+pub mod view;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::export::Format;
 use crate::simulator;
 use crate::telemetry::LogFormat;
+use crate::view::{Lang, Window, Zone};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +48,14 @@ pub enum Command {
         /// Output file (default: standard output; required for xlsx).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// A punishment this recent puts a supplier on the needs-attention list: 3y, 18mo, 90d.
+        #[arg(long, default_value = "3y")]
+        punished_within: Window,
+        /// CSV without the UTF-8 byte-order mark (for pipelines; Excel needs the mark).
+        #[arg(long)]
+        no_bom: bool,
     },
     /// Serve the embedded vendor simulator.
     Simulate(SimArgs),
@@ -62,18 +71,29 @@ pub enum Command {
     Changes {
         #[arg(long)]
         db: PathBuf,
-        /// Only changes detected on or after this date (YYYY-MM-DD) or instant (RFC 3339).
+        /// Only changes detected on or after this local date (YYYY-MM-DD, midnight in --tz) or
+        /// instant (RFC 3339, or YYYY-MM-DD HH:MM local).
         #[arg(long)]
         since: Option<String>,
         #[arg(long, value_enum, default_value_t = ChangesFormat::Text)]
         format: ChangesFormat,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// CSV without the UTF-8 byte-order mark (for pipelines; Excel needs the mark).
+        #[arg(long)]
+        no_bom: bool,
     },
-    /// A self-contained HTML report for the analyst.
+    /// A self-contained HTML report for the analyst: who needs attention first, then every supplier.
     Report {
         #[arg(long)]
         db: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// A punishment this recent puts a supplier on the needs-attention list: 3y, 18mo, 90d.
+        #[arg(long, default_value = "3y")]
+        punished_within: Window,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
@@ -83,6 +103,18 @@ pub enum Command {
     /// Print the man page (roff) to standard output: `qcc-credit manpage > qcc-credit.1`.
     #[command(hide = true)]
     Manpage,
+}
+
+/// How people read the outputs: language, clock, what counts as a recent punishment.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ViewArgs {
+    /// Language of labels and headers: zh (中文) or en.
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Time zone for times shown and dates given (IANA name such as Asia/Shanghai, an offset
+    /// such as +08:00, or UTC; default: the system's).
+    #[arg(long, default_value = "local")]
+    pub tz: Zone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

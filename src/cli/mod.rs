@@ -4,4 +4,4 @@
 pub mod args;
 pub mod options;
 
-pub use args::{ChangesFormat, Cli, Command, FailOn, FaultArgs, RunArgs, SimArgs};
+pub use args::{ChangesFormat, Cli, Command, FailOn, FaultArgs, RunArgs, SimArgs, ViewArgs};

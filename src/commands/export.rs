@@ -3,11 +3,15 @@
 use std::path::Path;
 
 use crate::exit::ExitCode;
-use crate::export::Format;
+use crate::export::ExportOptions;
 use crate::store::Store;
 
-pub(super) fn export(db: &Path, format: Format, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub(super) fn export(
+    db: &Path,
+    out: Option<&Path>,
+    opts: &ExportOptions,
+) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(db)?;
-    crate::export::export(&store, format, out)?;
+    crate::export::export(&store, out, opts)?;
     Ok(ExitCode::Ok)
 }

@@ -33,11 +33,47 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args).await,
         Command::Status { db, json } => status::status(&db, json),
-        Command::Export { db, format, out } => export::export(&db, format, out.as_deref()),
+        Command::Export {
+            db,
+            format,
+            out,
+            view,
+            punished_within,
+            no_bom,
+        } => export::export(
+            &db,
+            out.as_deref(),
+            &crate::export::ExportOptions {
+                format,
+                lang: view.lang,
+                zone: view.tz,
+                punished_within,
+                bom: !no_bom,
+            },
+        ),
         Command::Simulate(args) => simulate::simulate(args).await,
         Command::Demo { db, input } => demo::demo(db, input).await,
-        Command::Changes { db, since, format } => changes::changes(&db, since.as_deref(), format),
-        Command::Report { db, out } => report::report(&db, &out),
+        Command::Changes {
+            db,
+            since,
+            format,
+            view,
+            no_bom,
+        } => changes::changes(&db, since.as_deref(), format, view, !no_bom),
+        Command::Report {
+            db,
+            out,
+            view,
+            punished_within,
+        } => report::report(
+            &db,
+            &out,
+            &crate::report::ReportOptions {
+                lang: view.lang,
+                zone: view.tz,
+                punished_within,
+            },
+        ),
         Command::Completions { shell } => docs::completions(shell),
         Command::Manpage => docs::manpage(),
     }

@@ -1,13 +1,25 @@
-//! CSV: the original columns first, then [`super::RESULT_FIELDS`]. Every cell goes through
+//! CSV: UTF-8 with a byte-order mark (unless `--no-bom`), so Excel on a Chinese Windows does not
+//! read it as GBK; the original columns first, then [`super::RESULT_FIELDS`]. Every cell goes through
 //! [`formula_safe`]: the file is opened in Excel, and a cell from a supplier list or a vendor field
 //! that starts like a formula must stay text.
 
 use std::io::Write;
 
-use super::{Error, flat_row, header_row};
+use super::{BOM, Error, ExportOptions, flat_row, header_row};
 use crate::store::{InputFile, Store};
+use crate::view::{Assessment, ListColumns};
 
-pub(super) fn write(store: &Store, file: &InputFile, w: &mut impl Write) -> Result<(), Error> {
+pub(super) fn write(
+    store: &Store,
+    file: &InputFile,
+    w: &mut impl Write,
+    opts: &ExportOptions,
+) -> Result<(), Error> {
+    if opts.bom {
+        w.write_all(BOM)?;
+    }
+    let cols = ListColumns::of(file);
+    let since = opts.punished_within.cutoff(opts.zone.now().date_naive());
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(
         header_row(&file.headers)
@@ -15,9 +27,8 @@ pub(super) fn write(store: &Store, file: &InputFile, w: &mut impl Write) -> Resu
             .map(|c| formula_safe(c).into_owned()),
     )
     .map_err(csv_io)?;
-    store.for_each_export_row(file.id, |row| {
-        let cells = flat_row(store, &row, &file.headers, &file.key_column)
-            .map_err(std::io::Error::other)?;
+    store.suppliers(file.id, false)?.for_each(file.id, |s| {
+        let cells = flat_row(&cols, &s, &Assessment::of(&s, since));
         csv.write_record(cells.iter().map(|c| formula_safe(c).into_owned()))
             .map_err(csv_io)
     })?;

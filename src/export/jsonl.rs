@@ -5,8 +5,9 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{Error, extra_map, status_value};
+use super::{Error, status_value};
 use crate::store::{ExportRow, InputFile, Store};
+use crate::view::extra_map;
 
 pub(super) fn write(store: &Store, file: &InputFile, w: &mut impl Write) -> Result<(), Error> {
     store.for_each_export_row(file.id, |row| {

@@ -1,6 +1,7 @@
 //! `export`: one line per input row, in input order, with the key's current answer, in one of
-//! three formats ([`jsonl`], [`csv`], [`xlsx`]). CSV and XLSX flatten the same rows: the original
-//! columns first, then [`RESULT_FIELDS`].
+//! three formats ([`jsonl`], [`csv`], [`xlsx`]). CSV flattens each row: the original columns
+//! first, then [`RESULT_FIELDS`]. The workbook is for people: a needs-attention sheet first, then
+//! the results and the punishments, in Chinese (or `--lang en`).
 
 pub mod csv;
 mod jsonl;
@@ -9,11 +10,12 @@ mod xlsx;
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::credit::Rank;
 use crate::key_state::KeyState;
-use crate::store::{ExportError, ExportRow, Store};
+use crate::store::{ExportError, Store, SupplierRow};
+use crate::view::{Assessment, Lang, ListColumns, Window, Zone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -22,8 +24,35 @@ pub enum Format {
     Xlsx,
 }
 
-/// The result fields after the original columns, in CSV and XLSX.
-pub const RESULT_FIELDS: [&str; 12] = [
+/// What `export` writes, and how people read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions {
+    pub format: Format,
+    /// Workbook headers and labels.
+    pub lang: Lang,
+    /// Workbook times.
+    pub zone: Zone,
+    /// What counts as a recent punishment (the workbook's needs-attention sheet, CSV's
+    /// `attention`).
+    pub punished_within: Window,
+    /// CSV starts with the UTF-8 byte-order mark, so Excel reads it as UTF-8.
+    pub bom: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> ExportOptions {
+        ExportOptions {
+            format: Format::Jsonl,
+            lang: Lang::Zh,
+            zone: Zone::System,
+            punished_within: Window::default(),
+            bom: true,
+        }
+    }
+}
+
+/// The result fields after the original columns, in CSV (machine names: pipelines read them).
+pub const RESULT_FIELDS: [&str; 17] = [
     "row",
     "sheet_row",
     "key",
@@ -36,7 +65,15 @@ pub const RESULT_FIELDS: [&str; 12] = [
     "worst_level",
     "worst_rank",
     "punishment_count",
+    "latest_punishment",
+    "cancelled_registrations",
+    "customs_offices",
+    "identify_date",
+    "attention",
 ];
+
+/// The UTF-8 byte-order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -65,40 +102,16 @@ fn status_value(s: &Option<String>) -> Value {
     }
 }
 
-fn extra_map(row: &ExportRow) -> Map<String, Value> {
-    row.extra
-        .as_deref()
-        .and_then(|e| serde_json::from_str::<Map<String, Value>>(e).ok())
-        .unwrap_or_default()
-}
-
-/// The flat cells of a row: original columns (by the file's headers), then [`RESULT_FIELDS`].
-pub fn flat_row(
-    store: &Store,
-    row: &ExportRow,
-    headers: &[String],
-    key_column: &str,
-) -> Result<Vec<String>, Error> {
-    let extra = extra_map(row);
-    // The analyst's columns exactly as read; rows ingested before every column was kept lack
-    // the key column, whose cell is then the input.
-    let mut cells: Vec<String> = headers
-        .iter()
-        .map(|h| match extra.get(h) {
-            Some(v) => v.as_str().unwrap_or_default().to_string(),
-            None if h == key_column => row.input.clone(),
-            None => String::new(),
-        })
-        .collect();
-    let (n, worst, pun) = match row.screening_id {
-        Some(sid) => store.screening_summary(sid)?,
-        None => (0, String::new(), 0),
-    };
+/// The flat cells of a row: original columns, then [`RESULT_FIELDS`].
+pub fn flat_row(cols: &ListColumns, s: &SupplierRow, a: &Assessment) -> Vec<String> {
+    let row = &s.row;
+    let mut cells = cols.cells(row);
     let rank = if row.state == KeyState::Found {
-        Rank::of(&worst).label()
+        Rank::of(&a.level).label()
     } else {
         ""
     };
+    let attention: Vec<&str> = a.flags.iter().map(|f| crate::report::flag_id(*f)).collect();
     cells.extend([
         row.row.to_string(),
         row.sheet_row.map(|n| n.to_string()).unwrap_or_default(),
@@ -108,12 +121,17 @@ pub fn flat_row(
         row.status.clone().unwrap_or_default(),
         row.message.clone().unwrap_or_default(),
         row.checked_at.clone().unwrap_or_default(),
-        n.to_string(),
-        worst,
+        a.registrations.to_string(),
+        a.level.clone(),
         rank.to_string(),
-        pun.to_string(),
+        a.punishments.to_string(),
+        a.latest_day(),
+        a.cancelled.to_string(),
+        a.customs.join(" "),
+        a.identify_date.clone(),
+        attention.join(" "),
     ]);
-    Ok(cells)
+    cells
 }
 
 fn header_row(headers: &[String]) -> Vec<String> {
@@ -133,11 +151,11 @@ fn header_row(headers: &[String]) -> Vec<String> {
 }
 
 /// Export the rows of the latest input file. A closed pipe (`export | head`) is not an error.
-pub fn export(store: &Store, format: Format, out: Option<&Path>) -> Result<(), Error> {
+pub fn export(store: &Store, out: Option<&Path>, opts: &ExportOptions) -> Result<(), Error> {
     let file = store.latest_file()?.ok_or(Error::NoInput)?;
-    if format == Format::Xlsx {
+    if opts.format == Format::Xlsx {
         let out = out.ok_or(Error::XlsxNeedsOut)?;
-        return xlsx::write(store, &file, out);
+        return xlsx::write(store, &file, out, opts);
     }
     let sink: Box<dyn Write> = match out {
         Some(p) => Box::new(std::fs::File::create(p).map_err(|e| {
@@ -146,8 +164,8 @@ pub fn export(store: &Store, format: Format, out: Option<&Path>) -> Result<(), E
         None => Box::new(std::io::stdout().lock()),
     };
     let mut w = std::io::BufWriter::new(sink);
-    let result = match format {
-        Format::Csv => csv::write(store, &file, &mut w),
+    let result = match opts.format {
+        Format::Csv => csv::write(store, &file, &mut w, opts),
         _ => jsonl::write(store, &file, &mut w),
     }
     .and_then(|()| Ok(w.flush()?));

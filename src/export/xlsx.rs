@@ -1,81 +1,347 @@
-//! XLSX: a `results` sheet (frozen header, autofilter, every cell text so codes never turn into
-//! numbers) and a `punishments` sheet.
+//! The workbook a manager reads: 需关注 (needs attention, most severe first), 筛查结果 (every
+//! row: the analyst's columns first and untouched, then the results) and 处罚记录 (punishments,
+//! with the supplier's name and id). Chinese headers, or English with `--lang en`.
+//!
+//! Codes and the analyst's cells are text (a code never turns into a number); counts and row
+//! numbers are numbers. Every sheet has set column widths, a frozen header with a filter, and
+//! prints landscape on A4, one page wide, the header repeated on every page.
+//!
+//! Each sheet streams its rows to a temp file (rust_xlsxwriter's constant-memory mode): a
+//! 300k-row list never sits in memory. The needs-attention sheet keeps only each row's place in
+//! the order and reads the row back when it writes it.
 
 use std::path::Path;
 
-use rust_xlsxwriter::{Format as XFormat, Workbook, XlsxError};
+use rust_xlsxwriter::{Color, Format as XFormat, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::{Error, flat_row, header_row};
-use crate::qcc::record::{PUNISHMENT_FIELDS, fields, punishments, text};
-use crate::store::{InputFile, Store};
+use super::{Error, ExportOptions};
+use crate::key_state::KeyState;
+use crate::store::{InputFile, Store, SupplierRow};
+use crate::view::{Assessment, Lang, ListColumns};
 
-/// The punishments sheet's columns: the row and key it belongs to, the registration, then the
-/// vendor's punishment fields.
-fn punishment_header() -> Vec<String> {
-    ["row", "key", fields::REG_NO]
-        .into_iter()
-        .chain(PUNISHMENT_FIELDS)
-        .map(String::from)
+/// A cell: text stays text, a count is a number.
+enum Cell {
+    Text(String),
+    Num(f64),
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+fn num(n: impl Into<f64>) -> Cell {
+    Cell::Num(n.into())
+}
+
+/// A column: its header and width (in characters; a CJK character counts two).
+struct Column {
+    header: String,
+    width: f64,
+}
+
+fn col(header: &str, width: f64) -> Column {
+    Column {
+        header: header.to_string(),
+        width,
+    }
+}
+
+/// Display width of a text: a CJK (wide) character counts two.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum()
+}
+
+/// The analyst's columns: the name wide, the others as wide as their header asks.
+fn analyst_columns(cols: &ListColumns, only: Option<&[usize]>) -> Vec<Column> {
+    cols.headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_none_or(|o| o.contains(i)))
+        .map(|(i, h)| {
+            let width = if Some(i) == cols.name {
+                32.0
+            } else if *h == cols.key_column {
+                22.0
+            } else {
+                (display_width(h) + 4).clamp(8, 30) as f64
+            };
+            col(h, width)
+        })
         .collect()
 }
 
-pub(super) fn write(store: &Store, file: &InputFile, out: &Path) -> Result<(), Error> {
+/// The results sheet's columns after the analyst's.
+fn result_columns(l: Lang) -> Vec<Column> {
+    vec![
+        col(l.tr("数据行", "data row"), 8.0),
+        col(l.tr("表格行号", "sheet row"), 9.0),
+        col(l.tr("查询代码", "search key"), 22.0),
+        col(l.tr("代码类型", "key kind"), 12.0),
+        col(l.tr("查询状态", "state"), 14.0),
+        col(l.tr("信用等级", "credit level"), 16.0),
+        col(l.tr("较上次", "previous → current"), 26.0),
+        col(l.tr("认定时间", "rated on"), 12.0),
+        col(l.tr("注册海关", "customs office"), 16.0),
+        col(l.tr("注册数", "registrations"), 8.0),
+        col(l.tr("已注销注册数", "cancelled"), 10.0),
+        col(l.tr("处罚次数", "punishments"), 9.0),
+        col(l.tr("最近处罚日期", "latest punishment"), 12.0),
+        col(l.tr("需关注原因", "needs attention because"), 44.0),
+        col(l.tr("查询时间", "checked"), 20.0),
+        col(l.tr("状态码", "status"), 7.0),
+        col(l.tr("接口返回信息", "vendor message"), 30.0),
+    ]
+}
+
+fn result_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Cell> {
+    let l = opts.lang;
+    let row = &s.row;
+    let found = row.state == KeyState::Found;
+    let kind = match row.key_kind.as_deref() {
+        Some("uscc") => l.tr("统一社会信用代码", "unified social credit code"),
+        Some("reg_no") => l.tr("注册号", "registration no."),
+        Some("name") => l.tr("企业名称", "company name"),
+        _ => "",
+    };
+    let counted = |n: usize| if found { num(n as f64) } else { text("") };
+    vec![
+        num(row.row as f64),
+        row.sheet_row.map(|n| num(n as f64)).unwrap_or(text("")),
+        text(row.key.clone()),
+        text(kind),
+        text(l.row_state(row.state_label())),
+        text(if row.skipped {
+            String::new()
+        } else {
+            a.level_now(l)
+        }),
+        text(if a.previous.is_some() {
+            a.level_change(l)
+        } else {
+            String::new()
+        }),
+        text(a.identify_date.clone()),
+        text(a.customs.join("、")),
+        counted(a.registrations),
+        counted(a.cancelled),
+        counted(a.punishments),
+        text(a.latest_day()),
+        text(a.reason(l, opts.punished_within)),
+        text(
+            row.checked_at
+                .as_deref()
+                .map(|t| opts.zone.show(t))
+                .unwrap_or_default(),
+        ),
+        match row.status.as_deref().map(str::trim).map(str::parse::<f64>) {
+            Some(Ok(n)) => num(n),
+            _ => text(row.status.clone().unwrap_or_default()),
+        },
+        text(row.message.clone().unwrap_or_default()),
+    ]
+}
+
+fn attention_columns(l: Lang) -> Vec<Column> {
+    vec![
+        col(l.tr("统一社会信用代码", "code"), 22.0),
+        col(
+            l.tr(
+                "信用等级（上次 → 本次）",
+                "credit level (previous → current)",
+            ),
+            30.0,
+        ),
+        col(l.tr("已注销注册数", "registrations cancelled"), 10.0),
+        col(l.tr("处罚次数", "punishments"), 9.0),
+        col(l.tr("最近处罚日期", "latest punishment"), 12.0),
+        col(l.tr("原因", "reason"), 60.0),
+    ]
+}
+
+fn attention_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Cell> {
+    vec![
+        text(s.row.key.clone()),
+        text(a.level_change(opts.lang)),
+        num(a.cancelled as f64),
+        num(a.punishments as f64),
+        text(a.latest_day()),
+        text(a.reason(opts.lang, opts.punished_within)),
+    ]
+}
+
+fn punishment_columns(l: Lang) -> Vec<Column> {
+    vec![
+        col(l.tr("数据行", "data row"), 8.0),
+        col(l.tr("统一社会信用代码", "code"), 22.0),
+        col(l.tr("信用等级", "credit level"), 16.0),
+        col(l.tr("海关注册编码", "customs reg. no."), 14.0),
+        col(l.tr("处罚日期", "date"), 12.0),
+        col(l.tr("决定书文号", "decision no."), 26.0),
+        col(l.tr("案件性质", "case"), 10.0),
+        col(l.tr("当事人", "party"), 30.0),
+    ]
+}
+
+/// The three sheets, in the order they appear.
+const ATTENTION: usize = 0;
+const RESULTS: usize = 1;
+const PUNISHMENTS: usize = 2;
+
+pub(super) fn write(
+    store: &Store,
+    file: &InputFile,
+    out: &Path,
+    opts: &ExportOptions,
+) -> Result<(), Error> {
     let xerr = |e: XlsxError| Error::Xlsx {
         path: out.display().to_string(),
         message: e.to_string(),
     };
-    let mut results = Vec::new();
-    let mut puns: Vec<Vec<String>> = Vec::new();
-    store.for_each_export_row(file.id, |row| {
-        results.push(
-            flat_row(store, &row, &file.headers, &file.key_column)
-                .map_err(std::io::Error::other)?,
-        );
-        let Some(sid) = row.screening_id else {
+    let l = opts.lang;
+    let cols = ListColumns::of(file);
+    let since = opts.punished_within.cutoff(opts.zone.now().date_naive());
+    let ident = analyst_columns(&cols, Some(&cols.ident));
+    let layouts: [(&str, Vec<Column>); 3] = [
+        (
+            l.tr("需关注", "Needs attention"),
+            ident
+                .iter()
+                .map(|c| col(&c.header, c.width))
+                .chain(attention_columns(l))
+                .collect(),
+        ),
+        (
+            l.tr("筛查结果", "Results"),
+            analyst_columns(&cols, None)
+                .into_iter()
+                .chain(result_columns(l))
+                .collect(),
+        ),
+        (
+            l.tr("处罚记录", "Punishments"),
+            ident.into_iter().chain(punishment_columns(l)).collect(),
+        ),
+    ];
+    let mut wb = Workbook::new();
+    let header = XFormat::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_background_color(Color::RGB(0xDDEBF7));
+    for (name, columns) in &layouts {
+        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
+        sheet_setup(ws, name, columns, &header).map_err(xerr)?;
+    }
+
+    let mut next = [1u32; 3];
+    let mut attention: Vec<(_, u64)> = Vec::new();
+    let mut reader = store.suppliers(file.id, true)?;
+    let io = std::io::Error::other;
+    reader.for_each(file.id, |s| {
+        let a = Assessment::of(&s, since);
+        let mut cells: Vec<Cell> = cols.cells(&s.row).into_iter().map(text).collect();
+        cells.extend(result_cells(&s, &a, opts));
+        put_row(&mut wb, RESULTS, &mut next, &cells).map_err(io)?;
+        if !s.first_of_key || s.row.skipped {
             return Ok(());
-        };
-        for rec in store.records_raw(sid).map_err(std::io::Error::other)? {
-            let reg = text(&rec, fields::REG_NO);
-            for p in punishments(&rec) {
-                let mut cells = vec![row.row.to_string(), row.key.clone(), reg.clone()];
-                cells.extend(PUNISHMENT_FIELDS.iter().map(|f| text(p, f)));
-                puns.push(cells);
-            }
+        }
+        if !a.flags.is_empty() {
+            attention.push((a.sort_key(s.row.row), s.row.row));
+        }
+        let ident = cols.ident_cells(&s.row);
+        for p in &s.punishments {
+            let mut cells: Vec<Cell> = ident.iter().cloned().map(text).collect();
+            cells.extend([
+                num(s.row.row as f64),
+                text(s.row.key.clone()),
+                text(a.level_now(l)),
+                text(p.reg_no.clone()),
+                text(p.punish_date.clone()),
+                text(p.decision_no.clone()),
+                text(p.case_prop.clone()),
+                text(p.party.clone()),
+            ]);
+            put_row(&mut wb, PUNISHMENTS, &mut next, &cells).map_err(io)?;
         }
         Ok(())
     })?;
-    let mut wb = Workbook::new();
-    write_sheet(&mut wb, "results", &header_row(&file.headers), &results).map_err(xerr)?;
-    write_sheet(&mut wb, "punishments", &punishment_header(), &puns).map_err(xerr)?;
+    attention.sort_by_key(|a| a.0);
+    for (_, row) in &attention {
+        let Some(s) = reader.at(file.id, *row)? else {
+            continue;
+        };
+        let a = Assessment::of(&s, since);
+        let mut cells: Vec<Cell> = cols.ident_cells(&s.row).into_iter().map(text).collect();
+        cells.extend(attention_cells(&s, &a, opts));
+        put_row(&mut wb, ATTENTION, &mut next, &cells).map_err(xerr)?;
+    }
+    for (i, (_, columns)) in layouts.iter().enumerate() {
+        let ws = wb.worksheet_from_index(i).map_err(xerr)?;
+        ws.autofilter(
+            0,
+            0,
+            next[i].saturating_sub(1),
+            columns.len().saturating_sub(1) as u16,
+        )
+        .map_err(xerr)?;
+    }
     wb.save(out).map_err(xerr)?;
     Ok(())
 }
 
-/// One sheet: a bold frozen header with an autofilter, then the rows, every cell as text.
-fn write_sheet(
-    wb: &mut Workbook,
+/// Name, header row, widths, frozen header, and print setup of one sheet.
+fn sheet_setup(
+    ws: &mut Worksheet,
     name: &str,
-    header: &[String],
-    rows: &[Vec<String>],
+    columns: &[Column],
+    header: &XFormat,
 ) -> Result<(), XlsxError> {
-    let bold = XFormat::new().set_bold();
-    let ws = wb.add_worksheet().set_name(name)?;
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
-    }
-    for (r, cells) in rows.iter().enumerate() {
-        for (c, v) in cells.iter().enumerate() {
-            // Everything is written as text: codes must never become numbers again.
-            ws.write_string(r as u32 + 1, c as u16, v)?;
-        }
+    ws.set_name(name)?;
+    for (c, column) in columns.iter().enumerate() {
+        ws.set_column_width(c as u16, column.width)?;
+        ws.write_string_with_format(0, c as u16, &column.header, header)?;
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(
-        0,
-        0,
-        rows.len() as u32,
-        header.len().saturating_sub(1) as u16,
-    )?;
-    ws.autofit();
+    ws.set_landscape();
+    ws.set_paper_size(9); // A4
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
     Ok(())
+}
+
+/// Write the next row of sheet `sheet`.
+fn put_row(
+    wb: &mut Workbook,
+    sheet: usize,
+    next: &mut [u32; 3],
+    cells: &[Cell],
+) -> Result<(), XlsxError> {
+    let ws = wb.worksheet_from_index(sheet)?;
+    let r = next[sheet];
+    for (c, cell) in cells.iter().enumerate() {
+        match cell {
+            Cell::Text(s) if s.is_empty() => {}
+            Cell::Text(s) => {
+                ws.write_string(r, c as u16, s)?;
+            }
+            Cell::Num(n) => {
+                ws.write_number(r, c as u16, *n)?;
+            }
+        }
+    }
+    next[sheet] = r + 1;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_count_two() {
+        assert_eq!(display_width("序号"), 4);
+        assert_eq!(display_width("No."), 3);
+    }
 }

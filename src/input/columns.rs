@@ -63,6 +63,61 @@ const NAME_HEADERS: &[&str] = &[
     "vendorname",
 ];
 
+/// Headers of the analyst's own row number or supplier id (序号, 供应商编码 ...).
+const ID_HEADERS: &[&str] = &[
+    "序号",
+    "行号",
+    "编号",
+    "供应商编码",
+    "供应商代码",
+    "供应商编号",
+    "客商编码",
+    "客商编号",
+    "客户编码",
+    "往来单位编码",
+    "物料供应商编码",
+    "no",
+    "id",
+    "#",
+    "seq",
+    "supplierid",
+    "suppliercode",
+    "supplierno",
+    "vendorid",
+    "vendorcode",
+    "vendorno",
+];
+
+/// The columns that tell the analyst which supplier a row is: their own id column (序号,
+/// 供应商编码 ...) and the name column, in the file's order; the key column is never one of
+/// them. A list with neither gets its first other column.
+pub fn identifying_columns(headers: &[String], key_column: &str) -> Vec<usize> {
+    let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
+    let key = headers.iter().position(|h| h == key_column);
+    let usable = |i: &usize| Some(*i) != key;
+    let id = ID_HEADERS
+        .iter()
+        .find_map(|c| tokens.iter().position(|t| t == c))
+        .filter(usable);
+    let name = find_header(&tokens, NAME_HEADERS).filter(usable);
+    let mut cols: Vec<usize> = id.into_iter().chain(name).collect();
+    cols.sort_unstable();
+    cols.dedup();
+    if cols.is_empty()
+        && let Some(first) = (0..headers.len()).find(|i| usable(i))
+    {
+        cols.push(first);
+    }
+    cols
+}
+
+/// The name column of a list, if it has one (never the key column).
+pub fn name_column(headers: &[String], key_column: &str) -> Option<usize> {
+    let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
+    find_header(&tokens, NAME_HEADERS)
+        .filter(|i| headers.get(*i).map(String::as_str) != Some(key_column))
+}
+
 /// A header cell is short: a sentence that mentions 统一社会信用代码 (an instructions sheet) is not
 /// one.
 const MAX_HEADER_CHARS: usize = 16;
@@ -207,6 +262,29 @@ pub fn select_column(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn h(cols: &[&str]) -> Vec<String> {
+        cols.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn identifying_columns_are_the_id_and_the_name() {
+        let headers = h(&["序号", "供应商名称", "统一社会信用代码", "联系人"]);
+        assert_eq!(
+            identifying_columns(&headers, "统一社会信用代码"),
+            vec![0, 1]
+        );
+        let headers = h(&["Vendor Code", "Tax ID", "Vendor Name"]);
+        assert_eq!(identifying_columns(&headers, "Tax ID"), vec![0, 2]);
+        assert_eq!(name_column(&headers, "Tax ID"), Some(2));
+        // Neither: the first column that is not the key.
+        let headers = h(&["统一社会信用代码", "备注"]);
+        assert_eq!(identifying_columns(&headers, "统一社会信用代码"), vec![1]);
+        // A name column that is the key column is not repeated.
+        let headers = h(&["企业名称"]);
+        assert!(identifying_columns(&headers, "企业名称").is_empty());
+        assert_eq!(name_column(&headers, "企业名称"), None);
+    }
 
     /// One family per line: every spelling ERP exports use, each found beside an unrelated column.
     #[test]

@@ -16,7 +16,9 @@ pub mod rows;
 
 use std::path::{Path, PathBuf};
 
-pub use columns::{Selection, column_names, header_token, select_column};
+pub use columns::{
+    Selection, column_names, header_token, identifying_columns, name_column, select_column,
+};
 pub use delimited::{detect_delimiter, detect_encoding, parse_bytes};
 pub use rows::{FileMeta, IngestRow, RowContext, meta};
 

@@ -4,7 +4,7 @@
 //! `PRAGMA user_version`) and the run lock. Beside it: idempotent ingest ([`ingest`]), the keys a
 //! run must call ([`queue`]), answers written in one transaction each ([`apply`]) by the single
 //! batched writer ([`writer`]), runs and status counts ([`runs`]), and the read models behind
-//! `export`, `changes` and `report` ([`queries`]). No other module writes SQL.
+//! `export`, `changes` and `report` ([`queries`], [`suppliers`]). No other module writes SQL.
 
 mod apply;
 mod ingest;
@@ -12,6 +12,7 @@ mod queries;
 mod queue;
 pub mod records;
 mod runs;
+mod suppliers;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,9 +22,12 @@ use rusqlite::Connection;
 
 pub use apply::WriteOp;
 pub use ingest::IngestSummary;
-pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, PunishedRow};
+pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, ScreeningBrief};
 pub use queue::{DueFilter, WorkItem};
 pub use runs::{RunCost, RunInfo, StatusCounts};
+pub use suppliers::{
+    PastScreening, Punishment, Registration, StoredChange, SupplierReader, SupplierRow,
+};
 
 /// One schema step: SQL, or a conversion that needs the record logic.
 enum Migration {

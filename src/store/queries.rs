@@ -1,6 +1,6 @@
 //! Read models: what `export`, `changes` and `report` read back from the database.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -16,6 +16,9 @@ pub struct ExportRow {
     pub sheet_row: Option<u64>,
     pub input: String,
     pub key: String,
+    /// The key's row in `keys` (`None` for a row without a key).
+    #[serde(skip)]
+    pub key_id: Option<i64>,
     pub key_kind: Option<String>,
     pub state: KeyState,
     pub status: Option<String>,
@@ -47,7 +50,7 @@ pub struct InputFile {
     pub key_column: String,
 }
 
-/// A stored change, for `changes` and `report`.
+/// A stored change, for `changes` and `report`, with both screenings it compares.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeRow {
     pub id: i64,
@@ -57,6 +60,21 @@ pub struct ChangeRow {
     pub kind: String,
     pub worse: bool,
     pub detail: String,
+    pub before: ScreeningBrief,
+    pub after: ScreeningBrief,
+    /// The key's row in the latest input file: its stored columns (`input_rows.extra`).
+    #[serde(skip)]
+    pub extra: Option<String>,
+}
+
+/// What a change compares on one side: when, which state, the registrations' levels, how many
+/// punishments.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScreeningBrief {
+    pub checked_at: String,
+    pub state: Option<KeyState>,
+    pub levels: Vec<String>,
+    pub punishments: u64,
 }
 
 /// Why an export stopped: the database, or the sink it writes to.
@@ -68,15 +86,32 @@ pub enum ExportError {
     Io(std::io::Error),
 }
 
-/// A punishment of a supplier's current answer, for the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct PunishedRow {
-    pub key: String,
-    pub reg_no: String,
-    pub decision_no: String,
-    pub punish_date: String,
-    pub case_prop: String,
-    pub party: String,
+/// The columns [`export_row`] reads, for a `WHERE` on `input_rows r`.
+const EXPORT_ROW_SELECT: &str =
+    "SELECT r.row_no, r.input, r.error, r.extra, k.key, k.kind, k.state,
+   k.status, k.message, k.checked_at, k.screening_id, r.sheet_row, r.skipped, r.key_id
+ FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id";
+
+fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
+    let error: Option<String> = r.get(2)?;
+    let key: Option<String> = r.get(4)?;
+    Ok(ExportRow {
+        row: r.get::<_, i64>(0)? as u64,
+        sheet_row: r.get::<_, Option<i64>>(11)?.map(|n| n as u64),
+        input: r.get(1)?,
+        key: key.unwrap_or_default(),
+        key_id: r.get(13)?,
+        key_kind: r.get(5)?,
+        state: r
+            .get::<_, Option<KeyState>>(6)?
+            .unwrap_or(KeyState::Invalid),
+        status: r.get(7)?,
+        message: r.get::<_, Option<String>>(8)?.or(error),
+        checked_at: r.get(9)?,
+        screening_id: r.get(10)?,
+        extra: r.get(3)?,
+        skipped: r.get::<_, i64>(12)? != 0,
+    })
 }
 
 impl Store {
@@ -111,39 +146,29 @@ impl Store {
     ) -> std::result::Result<(), ExportError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT r.row_no, r.input, r.error, r.extra, k.key, k.kind, k.state, k.status,
-                   k.message, k.checked_at, k.screening_id, r.sheet_row, r.skipped
-                 FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id
-                 WHERE r.file_id = ?1 ORDER BY r.row_no",
-            )
+            .prepare(&format!(
+                "{EXPORT_ROW_SELECT} WHERE r.file_id = ?1 ORDER BY r.row_no"
+            ))
             .map_err(self.e())?;
         let mut rows = stmt.query([file_id]).map_err(self.e())?;
         while let Some(r) = rows.next().map_err(self.e())? {
-            let row = (|| -> rusqlite::Result<ExportRow> {
-                let error: Option<String> = r.get(2)?;
-                let key: Option<String> = r.get(4)?;
-                Ok(ExportRow {
-                    row: r.get::<_, i64>(0)? as u64,
-                    sheet_row: r.get::<_, Option<i64>>(11)?.map(|n| n as u64),
-                    input: r.get(1)?,
-                    key: key.unwrap_or_default(),
-                    key_kind: r.get(5)?,
-                    state: r
-                        .get::<_, Option<KeyState>>(6)?
-                        .unwrap_or(KeyState::Invalid),
-                    status: r.get(7)?,
-                    message: r.get::<_, Option<String>>(8)?.or(error),
-                    checked_at: r.get(9)?,
-                    screening_id: r.get(10)?,
-                    extra: r.get(3)?,
-                    skipped: r.get::<_, i64>(12)? != 0,
-                })
-            })()
-            .map_err(self.e())?;
+            let row = export_row(r).map_err(self.e())?;
             f(row).map_err(ExportError::Io)?;
         }
         Ok(())
+    }
+
+    /// One row of a file by its data row number.
+    pub fn export_row(&self, file_id: i64, row_no: u64) -> Result<Option<ExportRow>> {
+        self.conn
+            .prepare_cached(&format!(
+                "{EXPORT_ROW_SELECT} WHERE r.file_id = ?1 AND r.row_no = ?2"
+            ))
+            .and_then(|mut st| {
+                st.query_row(params![file_id, row_no as i64], export_row)
+                    .optional()
+            })
+            .map_err(self.e())
     }
 
     /// The raw records of a screening, in the order received.
@@ -215,47 +240,43 @@ impl Store {
         Ok(records::restore(&body, page_records))
     }
 
-    /// Record count, worst credit level text and punishment count of a screening.
-    pub fn screening_summary(&self, screening_id: i64) -> Result<(u64, String, u64)> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT identify_level, (SELECT COUNT(*) FROM punishments p WHERE p.record_id=r.id)
-                 FROM records r WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
-                   WHERE id=?1)",
+    /// Stored changes, oldest first, optionally since an instant; each with the key's row in
+    /// the file `file_id` (the latest one) when it has one.
+    pub fn changes(&self, since: Option<&str>, file_id: Option<i64>) -> Result<Vec<ChangeRow>> {
+        let side = |s: &str| {
+            format!(
+                "{s}.checked_at, {s}.state,
+                 (SELECT group_concat(COALESCE(identify_level, ''), char(31)) FROM records
+                   WHERE screening_id = COALESCE({s}.records_of, {s}.id)),
+                 (SELECT COUNT(*) FROM punishments p JOIN records r ON r.id = p.record_id
+                   WHERE r.screening_id = COALESCE({s}.records_of, {s}.id))"
             )
-            .map_err(self.e())?;
-        let rows = stmt
-            .query_map([screening_id], |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                    r.get::<_, i64>(1)?,
-                ))
+        };
+        let sql = format!(
+            "SELECT c.id, c.detected_at, c.run_id, k.key, c.kind, c.worse, c.detail, {}, {},
+               (SELECT r.extra FROM input_rows r WHERE r.key_id = c.key_id AND r.file_id = ?2
+                 ORDER BY r.row_no LIMIT 1)
+             FROM changes c JOIN keys k ON k.id = c.key_id
+             LEFT JOIN screenings ps ON ps.id = c.previous_screening_id
+             LEFT JOIN screenings s ON s.id = c.screening_id
+             WHERE ?1 IS NULL OR c.detected_at >= ?1 ORDER BY c.id",
+            side("ps"),
+            side("s")
+        );
+        let brief = |r: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<ScreeningBrief> {
+            let levels: Option<String> = r.get(at + 2)?;
+            Ok(ScreeningBrief {
+                checked_at: r.get::<_, Option<String>>(at)?.unwrap_or_default(),
+                state: r.get(at + 1)?,
+                levels: levels
+                    .map(|l| l.split('\u{1f}').map(String::from).collect())
+                    .unwrap_or_default(),
+                punishments: r.get::<_, Option<i64>>(at + 3)?.unwrap_or(0) as u64,
             })
-            .map_err(self.e())?;
-        let mut levels = Vec::new();
-        let mut pun = 0;
-        for row in rows {
-            let (level, p) = row.map_err(self.e())?;
-            pun += p as u64;
-            levels.push(level);
-        }
-        let worst = crate::credit::worst_level(levels.iter().map(String::as_str)).to_string();
-        Ok((levels.len() as u64, worst, pun))
-    }
-
-    /// Stored changes, oldest first, optionally since an instant.
-    pub fn changes(&self, since: Option<&str>) -> Result<Vec<ChangeRow>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT c.id, c.detected_at, c.run_id, k.key, c.kind, c.worse, c.detail
-                 FROM changes c JOIN keys k ON k.id = c.key_id
-                 WHERE ?1 IS NULL OR c.detected_at >= ?1 ORDER BY c.id",
-            )
-            .map_err(self.e())?;
+        };
+        let mut stmt = self.conn.prepare(&sql).map_err(self.e())?;
         let rows = stmt
-            .query_map([since], |r| {
+            .query_map(params![since, file_id], |r| {
                 Ok(ChangeRow {
                     id: r.get(0)?,
                     detected_at: r.get(1)?,
@@ -264,52 +285,9 @@ impl Store {
                     kind: r.get(4)?,
                     worse: r.get::<_, i64>(5)? != 0,
                     detail: r.get(6)?,
-                })
-            })
-            .map_err(self.e())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.e())
-    }
-
-    /// Current answers (state, current screening) of the keys of one file.
-    pub fn file_keys(&self, file_id: i64) -> Result<Vec<(String, KeyState, Option<i64>)>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT key, state, screening_id FROM keys WHERE id IN
-                   (SELECT key_id FROM input_rows WHERE file_id=?1) ORDER BY id",
-            )
-            .map_err(self.e())?;
-        let rows = stmt
-            .query_map([file_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(self.e())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.e())
-    }
-
-    /// Punishments in the current answers of one file's keys.
-    pub fn punished(&self, file_id: i64) -> Result<Vec<PunishedRow>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT k.key, COALESCE(r.reg_no, ''), COALESCE(p.decision_no, ''),
-                   COALESCE(p.punish_date, ''), COALESCE(p.case_prop, ''), COALESCE(p.party, '')
-                 FROM keys k JOIN screenings s ON s.id = k.screening_id
-                 JOIN records r ON r.screening_id = COALESCE(s.records_of, s.id)
-                 JOIN punishments p ON p.record_id = r.id
-                 WHERE k.id IN (SELECT key_id FROM input_rows WHERE file_id=?1)
-                 ORDER BY k.key, p.punish_date DESC",
-            )
-            .map_err(self.e())?;
-        let rows = stmt
-            .query_map([file_id], |r| {
-                Ok(PunishedRow {
-                    key: r.get(0)?,
-                    reg_no: r.get(1)?,
-                    decision_no: r.get(2)?,
-                    punish_date: r.get(3)?,
-                    case_prop: r.get(4)?,
-                    party: r.get(5)?,
+                    before: brief(r, 7)?,
+                    after: brief(r, 11)?,
+                    extra: r.get(15)?,
                 })
             })
             .map_err(self.e())?;

@@ -123,7 +123,7 @@ impl TestApp {
         out
     }
 
-    /// `export --format csv`, as text.
+    /// `export --format csv`, as text after its byte-order mark (which it must start with).
     pub async fn export_csv(&self) -> String {
         let out = self
             .command(&[
@@ -137,7 +137,11 @@ impl TestApp {
             .await
             .unwrap();
         assert_exit(&out, 0);
-        text(&out.stdout)
+        let csv = text(&out.stdout);
+        match csv.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => panic!("the CSV export does not start with a byte-order mark: {csv:.80}"),
+        }
     }
 
     pub async fn export(&self) -> Vec<Value> {

@@ -163,14 +163,14 @@ async fn xlsx_export_reads_back_cell_by_cell() {
         .unwrap();
     assert_exit(&out, 0);
     let mut wb: Xlsx<_> = open_workbook(&out_path).unwrap();
-    let results = wb.worksheet_range("results").unwrap();
+    let results = wb.worksheet_range("筛查结果").unwrap();
     let cell = |r: &calamine::Range<Data>, row: usize, col: usize| {
         r.get((row, col)).map(|d| d.to_string()).unwrap_or_default()
     };
     let header: Vec<String> = (0..results.width()).map(|c| cell(&results, 0, c)).collect();
     assert_eq!(
         &header[..4],
-        ["供应商编号", "供应商名称", "统一社会信用代码", "row"]
+        ["供应商编号", "供应商名称", "统一社会信用代码", "数据行"]
     );
     let jsonl = app.export().await;
     for (i, c) in cos.iter().enumerate() {
@@ -180,9 +180,9 @@ async fn xlsx_export_reads_back_cell_by_cell() {
         assert_eq!(cell(&results, r, 2), c.uscc);
         assert_eq!(cell(&results, r, 3), r.to_string());
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-        assert_eq!(cell(&results, r, col("state")), "found");
+        assert_eq!(cell(&results, r, col("查询状态")), "已查到");
         assert_eq!(
-            cell(&results, r, col("record_count")),
+            cell(&results, r, col("注册数")),
             c.records.len().to_string()
         );
         let pun: usize = c
@@ -190,13 +190,15 @@ async fn xlsx_export_reads_back_cell_by_cell() {
             .iter()
             .map(|x| x["PunishList"].as_array().unwrap().len())
             .sum();
-        assert_eq!(cell(&results, r, col("punishment_count")), pun.to_string());
+        assert_eq!(cell(&results, r, col("处罚次数")), pun.to_string());
+        // Local time with its offset: the stored instant, shown in the system's zone.
+        let stored = jsonl[i]["checked_at"].as_str().unwrap();
         assert_eq!(
-            cell(&results, r, col("checked_at")),
-            jsonl[i]["checked_at"].as_str().unwrap()
+            cell(&results, r, col("查询时间")),
+            qcc_credit::view::Zone::System.show(stored)
         );
     }
-    let p = wb.worksheet_range("punishments").unwrap();
+    let p = wb.worksheet_range("处罚记录").unwrap();
     let expected: Vec<String> = cos
         .iter()
         .flat_map(|c| {
@@ -207,6 +209,9 @@ async fn xlsx_export_reads_back_cell_by_cell() {
         .map(|p| p["DecisionNo"].as_str().unwrap().to_string())
         .collect();
     assert!(!expected.is_empty());
-    let got: Vec<String> = (1..p.height()).map(|r| cell(&p, r, 4)).collect();
+    let decision = (0..p.width())
+        .position(|c| cell(&p, 0, c) == "决定书文号")
+        .unwrap();
+    let got: Vec<String> = (1..p.height()).map(|r| cell(&p, r, decision)).collect();
     assert_eq!(got, expected);
 }

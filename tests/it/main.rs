@@ -1,5 +1,6 @@
 //! All integration tests are one binary (one link, shared helpers).
 
+mod analyst;
 mod billing;
 mod client;
 mod helpers;

@@ -103,6 +103,8 @@ async fn rescreen_records_exactly_the_changes_and_exits_6() {
             app.db.to_str().unwrap(),
             "--since",
             "2000-01-01",
+            "--lang",
+            "en",
         ])
         .output()
         .await
@@ -170,13 +172,16 @@ async fn report_numbers_match_the_database() {
             app.db.to_str().unwrap(),
             "--out",
             html.to_str().unwrap(),
+            "--lang",
+            "en",
         ])
         .output()
         .await
         .unwrap();
     assert_exit(&out, 0);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
+    // Self-contained: an inline script only, nothing fetched.
+    assert!(!page.contains("<script src") && !page.contains("src=") && !page.contains("href="));
     assert!(page.contains("<svg"));
     let store = Store::open(&app.db).unwrap();
     let counts = store.counts_by_state().unwrap();
@@ -200,7 +205,10 @@ async fn report_numbers_match_the_database() {
         .map(|r| r["PunishList"].as_array().unwrap().len())
         .sum();
     assert_eq!(pun as usize, expected);
-    assert!(page.contains(&format!(", {pun} decisions)")), "punishments");
+    assert!(
+        page.contains(&format!(", {pun} decisions in the current answers")),
+        "punishments"
+    );
     let calls = app.stats().calls;
     assert!(page.contains(&format!("{calls} calls in all")));
 }

@@ -1,0 +1,246 @@
+//! The read model behind the analyst's outputs (report, workbook, CSV): each input row with its
+//! key's current registrations and punishments, its screenings over time, and the changes for the
+//! worse its current screening brought. Streamed row by row ([`SupplierReader::for_each`]) or
+//! fetched by row number ([`SupplierReader::at`]), so 300k rows never sit in memory.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::params;
+
+use super::queries::{ExportError, ExportRow};
+use super::{Result, Store};
+use crate::key_state::KeyState;
+
+/// One customs registration in a screening's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registration {
+    /// 注册海关 (`RegGov`).
+    pub customs: String,
+    /// 海关注册编码 (`RegNo`).
+    pub reg_no: String,
+    /// 经营类别 (`TradeType`).
+    pub trade_type: String,
+    /// 信用等级 (`IdentifyLevel`), as the vendor wrote it.
+    pub level: String,
+    /// 认定时间 (`IdentifyDate`).
+    pub identify_date: String,
+    /// 海关注销标志 (`CancelFlag`).
+    pub cancel_flag: String,
+}
+
+/// One customs punishment in a screening's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Punishment {
+    /// The registration it was filed under.
+    pub reg_no: String,
+    pub decision_no: String,
+    pub punish_date: String,
+    pub case_prop: String,
+    pub party: String,
+}
+
+/// One past screening of a key, oldest first: when, what state, and its registrations' levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastScreening {
+    pub id: i64,
+    pub checked_at: String,
+    pub state: KeyState,
+    pub levels: Vec<String>,
+}
+
+/// A change for the worse stored against a key's current screening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChange {
+    pub kind: String,
+    pub detail: String,
+}
+
+/// An input row and everything the analyst's outputs say about its key.
+#[derive(Debug, Clone)]
+pub struct SupplierRow {
+    pub row: ExportRow,
+    /// The first row of the file carrying this key (a later duplicate repeats it).
+    pub first_of_key: bool,
+    pub registrations: Vec<Registration>,
+    pub punishments: Vec<Punishment>,
+    /// Every screening of the key, oldest first (empty unless asked for).
+    pub history: Vec<PastScreening>,
+    /// Changes for the worse the current screening brought.
+    pub worse: Vec<StoredChange>,
+}
+
+/// Builds [`SupplierRow`]s from export rows: loads the changes for the worse once, then reads
+/// each row's registrations, punishments and (when asked) history.
+pub struct SupplierReader<'a> {
+    store: &'a Store,
+    worse: HashMap<i64, Vec<StoredChange>>,
+    history: bool,
+    seen: HashSet<i64>,
+}
+
+impl SupplierReader<'_> {
+    /// Stream the rows of the file, in input order.
+    pub fn for_each(
+        &mut self,
+        file_id: i64,
+        mut f: impl FnMut(SupplierRow) -> std::io::Result<()>,
+    ) -> std::result::Result<(), ExportError> {
+        let store = self.store;
+        store.for_each_export_row(file_id, |row| {
+            let s = self.build(row).map_err(std::io::Error::other)?;
+            f(s)
+        })
+    }
+
+    /// One row of the file by its data row number.
+    pub fn at(&mut self, file_id: i64, row_no: u64) -> Result<Option<SupplierRow>> {
+        match self.store.export_row(file_id, row_no)? {
+            Some(row) => self.build(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn build(&mut self, row: ExportRow) -> Result<SupplierRow> {
+        let first_of_key = row.key_id.is_some_and(|k| self.seen.insert(k));
+        let (registrations, punishments) = match row.screening_id {
+            Some(sid) => (self.store.registrations(sid)?, self.store.punishments(sid)?),
+            None => Default::default(),
+        };
+        let history = match row.key_id {
+            Some(k) if self.history => self.store.past_screenings(k)?,
+            _ => Vec::new(),
+        };
+        let worse = row
+            .screening_id
+            .and_then(|s| self.worse.get(&s).cloned())
+            .unwrap_or_default();
+        Ok(SupplierRow {
+            row,
+            first_of_key,
+            registrations,
+            punishments,
+            history,
+            worse,
+        })
+    }
+}
+
+impl Store {
+    /// A reader of a file's suppliers; `history` adds every past screening of each key.
+    pub fn suppliers(&self, file_id: i64, history: bool) -> Result<SupplierReader<'_>> {
+        Ok(SupplierReader {
+            store: self,
+            worse: self.worse_changes(file_id)?,
+            history,
+            seen: HashSet::new(),
+        })
+    }
+
+    /// The registrations of a screening (its own records, or the ones it points at), in order.
+    pub fn registrations(&self, screening_id: i64) -> Result<Vec<Registration>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(reg_gov, ''), COALESCE(reg_no, ''), COALESCE(trade_type, ''),
+                   COALESCE(identify_level, ''), COALESCE(identify_date, ''),
+                   COALESCE(cancel_flag, '')
+                 FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
+                   WHERE id=?1) ORDER BY ord",
+            )
+            .map_err(self.e())?;
+        st.query_map([screening_id], |r| {
+            Ok(Registration {
+                customs: r.get(0)?,
+                reg_no: r.get(1)?,
+                trade_type: r.get(2)?,
+                level: r.get(3)?,
+                identify_date: r.get(4)?,
+                cancel_flag: r.get(5)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(self.e())
+    }
+
+    /// The punishments of a screening, registration by registration, in the vendor's order.
+    pub fn punishments(&self, screening_id: i64) -> Result<Vec<Punishment>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(r.reg_no, ''), COALESCE(p.decision_no, ''),
+                   COALESCE(p.punish_date, ''), COALESCE(p.case_prop, ''), COALESCE(p.party, '')
+                 FROM records r JOIN punishments p ON p.record_id = r.id
+                 WHERE r.screening_id=(SELECT COALESCE(records_of, id) FROM screenings WHERE id=?1)
+                 ORDER BY r.ord, p.ord",
+            )
+            .map_err(self.e())?;
+        st.query_map([screening_id], |r| {
+            Ok(Punishment {
+                reg_no: r.get(0)?,
+                decision_no: r.get(1)?,
+                punish_date: r.get(2)?,
+                case_prop: r.get(3)?,
+                party: r.get(4)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(self.e())
+    }
+
+    /// Every screening of a key, oldest first, with its registrations' levels.
+    pub fn past_screenings(&self, key_id: i64) -> Result<Vec<PastScreening>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT s.id, s.checked_at, s.state,
+                   (SELECT group_concat(COALESCE(identify_level, ''), char(31)) FROM records
+                     WHERE screening_id = COALESCE(s.records_of, s.id))
+                 FROM screenings s WHERE s.key_id=?1 ORDER BY s.id",
+            )
+            .map_err(self.e())?;
+        st.query_map(params![key_id], |r| {
+            let levels: Option<String> = r.get(3)?;
+            Ok(PastScreening {
+                id: r.get(0)?,
+                checked_at: r.get(1)?,
+                state: r.get(2)?,
+                levels: levels
+                    .map(|l| l.split('\u{1f}').map(String::from).collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(self.e())
+    }
+
+    /// Changes for the worse brought by the current screenings of a file's keys, by screening.
+    fn worse_changes(&self, file_id: i64) -> Result<HashMap<i64, Vec<StoredChange>>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT c.screening_id, c.kind, c.detail FROM changes c
+                 JOIN keys k ON k.id = c.key_id AND k.screening_id = c.screening_id
+                 WHERE c.worse = 1
+                   AND k.id IN (SELECT key_id FROM input_rows WHERE file_id=?1)
+                 ORDER BY c.id",
+            )
+            .map_err(self.e())?;
+        let mut out: HashMap<i64, Vec<StoredChange>> = HashMap::new();
+        let rows = st
+            .query_map([file_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    StoredChange {
+                        kind: r.get(1)?,
+                        detail: r.get(2)?,
+                    },
+                ))
+            })
+            .map_err(self.e())?;
+        for row in rows {
+            let (sid, c) = row.map_err(self.e())?;
+            out.entry(sid).or_default().push(c);
+        }
+        Ok(out)
+    }
+}

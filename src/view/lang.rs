@@ -1,0 +1,126 @@
+//! The language people read: Chinese first (`--lang zh`, the default), English with `--lang en`.
+//! Every label the report, the workbook and `changes` show goes through [`Lang::tr`] or one of the
+//! label functions here, so both languages stay side by side in one place.
+
+use crate::changes::ChangeKind;
+use crate::credit::Rank;
+use crate::key_state::KeyState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// 中文 (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The text in this language.
+    pub fn tr(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// `lang` attribute of the HTML page.
+    pub fn html(self) -> &'static str {
+        self.tr("zh-CN", "en")
+    }
+
+    /// A credit rank as customs names it.
+    pub fn rank(self, r: Rank) -> &'static str {
+        match r {
+            Rank::SeverelyDishonest => self.tr("严重失信企业", "Severely dishonest"),
+            Rank::Dishonest => self.tr("失信企业", "Dishonest"),
+            Rank::Routine => self.tr("一般信用企业", "Routine (general credit)"),
+            Rank::Certified => self.tr("一般认证企业", "Certified (AEO)"),
+            Rank::AdvancedCertified => self.tr("高级认证企业", "Advanced certified (AEO)"),
+            Rank::Unrated => self.tr("无信用等级", "No level"),
+        }
+    }
+
+    /// A level as the vendor wrote it, followed by the rank in this language when the text is an
+    /// older regime's letter (`C` -> `C（失信企业）`); empty stays empty.
+    pub fn level(self, raw: &str) -> String {
+        let rank = Rank::of(raw);
+        let name = self.rank(rank);
+        if raw.trim().is_empty() {
+            String::new()
+        } else if rank == Rank::Unrated
+            || raw.trim() == name
+            || (self == Lang::Zh && raw.contains("企业"))
+        {
+            raw.trim().to_string()
+        } else {
+            format!(
+                "{}{}{name}{}",
+                raw.trim(),
+                self.tr("（", " ("),
+                self.tr("）", ")")
+            )
+        }
+    }
+
+    /// A key's state.
+    pub fn state(self, s: KeyState) -> &'static str {
+        match s {
+            KeyState::Pending => self.tr("待查询", "pending"),
+            KeyState::Found => self.tr("已查到", "found"),
+            KeyState::NotFound => self.tr("未查到海关数据", "not found"),
+            KeyState::Invalid => self.tr("代码无效", "invalid code"),
+            KeyState::Unsupported => self.tr("无法查询", "cannot be checked"),
+            KeyState::Deferred => self.tr("稍后重查", "deferred"),
+            KeyState::Failed => self.tr("查询失败", "failed"),
+        }
+    }
+
+    /// A row's state as exports label it (`skipped` for a total row).
+    pub fn row_state(self, label: &str) -> &'static str {
+        match KeyState::parse(label) {
+            Some(s) => self.state(s),
+            None => self.tr("已跳过（合计行）", "skipped (total row)"),
+        }
+    }
+
+    /// A kind of change.
+    pub fn change(self, k: ChangeKind) -> &'static str {
+        match k {
+            ChangeKind::LevelWorse => self.tr("信用等级下降", "level worse"),
+            ChangeKind::LevelBetter => self.tr("信用等级上升", "level better"),
+            ChangeKind::NewPunishment => self.tr("新增处罚", "new punishment"),
+            ChangeKind::Cancelled => self.tr("海关注册注销", "registration cancelled"),
+            ChangeKind::NewlyFound => self.tr("新查到海关数据", "newly found"),
+            ChangeKind::NoLongerFound => self.tr("不再查到海关数据", "no longer found"),
+        }
+    }
+
+    /// "Yes"/"no".
+    pub fn yes_no(self, b: bool) -> &'static str {
+        if b {
+            self.tr("是", "yes")
+        } else {
+            self.tr("否", "no")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_read_in_both_languages() {
+        assert_eq!(Lang::Zh.level("严重失信企业"), "严重失信企业");
+        assert_eq!(Lang::Zh.level("C"), "C（失信企业）");
+        assert_eq!(
+            Lang::En.level("严重失信企业"),
+            "严重失信企业 (Severely dishonest)"
+        );
+        assert_eq!(Lang::Zh.level(""), "");
+        assert_eq!(Lang::Zh.level("某种新等级"), "某种新等级");
+        assert_eq!(Lang::Zh.row_state("skipped"), "已跳过（合计行）");
+        assert_eq!(Lang::En.row_state("not_found"), "not found");
+    }
+}

@@ -1,0 +1,475 @@
+//! The analyst's view of a screened list, shared by the report, the workbook and `changes`: which
+//! columns name a supplier, what makes a supplier need attention and how badly, and the words
+//! ([`lang`]) and clock ([`zone`]) people read it in.
+
+pub mod lang;
+pub mod zone;
+
+use std::cmp::Reverse;
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+pub use lang::Lang;
+pub use zone::Zone;
+
+use crate::changes::{ChangeKind, is_cancelled};
+use crate::credit::{Rank, worst_level};
+use crate::key_state::KeyState;
+use crate::store::{ChangeRow, ExportRow, InputFile, ScreeningBrief, SupplierRow};
+
+/// The analyst's columns of a list: all of them, and the ones that identify a supplier.
+#[derive(Debug, Clone)]
+pub struct ListColumns {
+    pub headers: Vec<String>,
+    pub key_column: String,
+    /// The id and name columns ([`crate::input::identifying_columns`]).
+    pub ident: Vec<usize>,
+    pub name: Option<usize>,
+}
+
+impl ListColumns {
+    pub fn of(file: &InputFile) -> ListColumns {
+        ListColumns {
+            ident: crate::input::identifying_columns(&file.headers, &file.key_column),
+            name: crate::input::name_column(&file.headers, &file.key_column),
+            headers: file.headers.clone(),
+            key_column: file.key_column.clone(),
+        }
+    }
+
+    /// Every analyst column of a row exactly as read. Rows ingested before every column was kept
+    /// lack the key column, whose cell is then the input.
+    pub fn cells(&self, row: &ExportRow) -> Vec<String> {
+        let extra = extra_map(row);
+        self.headers
+            .iter()
+            .map(|h| match extra.get(h) {
+                Some(v) => v.as_str().unwrap_or_default().to_string(),
+                None if *h == self.key_column => row.input.clone(),
+                None => String::new(),
+            })
+            .collect()
+    }
+
+    /// The identifying cells of a row (id, name), as read.
+    pub fn ident_cells(&self, row: &ExportRow) -> Vec<String> {
+        let all = self.cells(row);
+        self.ident
+            .iter()
+            .map(|i| all.get(*i).cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// The identifying headers.
+    pub fn ident_headers(&self) -> Vec<&str> {
+        self.ident
+            .iter()
+            .filter_map(|i| self.headers.get(*i).map(String::as_str))
+            .collect()
+    }
+
+    /// The supplier's name as the list writes it (empty when the list has no name column).
+    pub fn name(&self, row: &ExportRow) -> String {
+        self.name_in(row.extra.as_deref())
+    }
+
+    /// The name cell of a row's stored columns (`input_rows.extra`).
+    pub fn name_in(&self, extra: Option<&str>) -> String {
+        let Some(h) = self.name.and_then(|i| self.headers.get(i)) else {
+            return String::new();
+        };
+        extra
+            .and_then(|e| serde_json::from_str::<Map<String, Value>>(e).ok())
+            .unwrap_or_default()
+            .get(h)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// The analyst's columns of a row, as stored at ingest.
+pub fn extra_map(row: &ExportRow) -> Map<String, Value> {
+    row.extra
+        .as_deref()
+        .and_then(|e| serde_json::from_str::<Map<String, Value>>(e).ok())
+        .unwrap_or_default()
+}
+
+/// How far back a punishment still counts (`--punished-within`): `3y`, `18mo`, `90d`, `2w`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Years(u32),
+    Months(u32),
+    Days(u32),
+}
+
+impl Default for Window {
+    fn default() -> Window {
+        Window::Years(3)
+    }
+}
+
+impl std::str::FromStr for Window {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Window, String> {
+        let t = s.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: u32 = num
+            .parse()
+            .map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 3y"))?;
+        match unit {
+            "y" | "" => Ok(Window::Years(n)),
+            "mo" => Ok(Window::Months(n)),
+            "w" => Ok(Window::Days(n.saturating_mul(7))),
+            "d" => Ok(Window::Days(n)),
+            _ => Err(format!("{s:?}: unit must be y, mo, w or d")),
+        }
+    }
+}
+
+impl Window {
+    /// The first day that still counts, seen from `today`.
+    pub fn cutoff(self, today: NaiveDate) -> NaiveDate {
+        let back = match self {
+            Window::Years(n) => today.checked_sub_months(chrono::Months::new(n.saturating_mul(12))),
+            Window::Months(n) => today.checked_sub_months(chrono::Months::new(n)),
+            Window::Days(n) => today.checked_sub_days(chrono::Days::new(u64::from(n))),
+        };
+        back.unwrap_or(NaiveDate::MIN)
+    }
+
+    /// `近3年` / `within 3 years`.
+    pub fn label(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Window::Years(n), Lang::Zh) => format!("近{n}年"),
+            (Window::Months(n), Lang::Zh) => format!("近{n}个月"),
+            (Window::Days(n), Lang::Zh) => format!("近{n}天"),
+            (Window::Years(n), Lang::En) => format!("within {n} year(s)"),
+            (Window::Months(n), Lang::En) => format!("within {n} month(s)"),
+            (Window::Days(n), Lang::En) => format!("within {n} day(s)"),
+        }
+    }
+}
+
+/// The day of a punishment date as the vendor writes it (`2025-06-01`, `2025/6/1`,
+/// `2025-06-01 00:00:00`, `20250601`).
+pub fn day_of(s: &str) -> Option<NaiveDate> {
+    let t = s.trim();
+    let head = t.split([' ', 'T']).next().unwrap_or(t);
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"] {
+        if let Ok(d) = NaiveDate::parse_from_str(head, fmt) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// Why a supplier needs attention, most severe first (the order of the variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Flag {
+    /// 严重失信企业 on some registration.
+    SeverelyDishonest,
+    /// 失信企业, or the old C / D.
+    Dishonest,
+    /// The current screening changed for the worse (level, punishment, cancellation, gone).
+    Worse,
+    /// Punished within the window.
+    Punished,
+    /// 注销 on a registration.
+    Cancelled,
+    /// No customs data found.
+    NotFound,
+}
+
+/// What the outputs say about one supplier: its level now and before, cancellations,
+/// punishments, and the flags that put it on the needs-attention list.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub state: KeyState,
+    /// The worst level among the registrations, as the vendor wrote it.
+    pub level: String,
+    /// The previous answered screening's (state, worst level) when it reads differently.
+    pub previous: Option<(KeyState, String)>,
+    pub registrations: usize,
+    pub cancelled: usize,
+    /// The latest 认定时间 among the registrations carrying the worst level.
+    pub identify_date: String,
+    /// Distinct registering customs offices, in order.
+    pub customs: Vec<String>,
+    pub punishments: usize,
+    pub recent_punishments: usize,
+    pub latest_punishment: Option<NaiveDate>,
+    pub worse: Vec<ChangeKind>,
+    /// Sorted, most severe first; empty when nothing calls for attention.
+    pub flags: Vec<Flag>,
+}
+
+impl Assessment {
+    /// Judge one supplier; punishments on or after `since` are recent.
+    pub fn of(s: &SupplierRow, since: NaiveDate) -> Assessment {
+        let state = s.row.state;
+        let levels = s.registrations.iter().map(|r| r.level.as_str());
+        let level = if state == KeyState::Found {
+            worst_level(levels).to_string()
+        } else {
+            String::new()
+        };
+        let rank = Rank::of(&level);
+        let identify_date = s
+            .registrations
+            .iter()
+            .filter(|r| Rank::of(&r.level) == rank)
+            .map(|r| r.identify_date.as_str())
+            .max()
+            .unwrap_or_default()
+            .to_string();
+        let mut customs: Vec<String> = Vec::new();
+        for r in &s.registrations {
+            if !r.customs.is_empty() && !customs.contains(&r.customs) {
+                customs.push(r.customs.clone());
+            }
+        }
+        let days: Vec<Option<NaiveDate>> = s
+            .punishments
+            .iter()
+            .map(|p| day_of(&p.punish_date))
+            .collect();
+        let recent = days.iter().flatten().filter(|d| **d >= since).count();
+        let cancelled = s
+            .registrations
+            .iter()
+            .filter(|r| is_cancelled(&r.cancel_flag))
+            .count();
+        let worse: Vec<ChangeKind> = s
+            .worse
+            .iter()
+            .filter_map(|c| ChangeKind::parse(&c.kind))
+            .collect();
+        let mut a = Assessment {
+            state,
+            previous: previous_reading(s, state, &level),
+            level,
+            registrations: s.registrations.len(),
+            cancelled,
+            identify_date,
+            customs,
+            punishments: s.punishments.len(),
+            recent_punishments: recent,
+            latest_punishment: days.iter().flatten().max().copied(),
+            worse,
+            flags: Vec::new(),
+        };
+        a.flags = a.judge(rank);
+        a
+    }
+
+    fn judge(&self, rank: Rank) -> Vec<Flag> {
+        let mut f = Vec::new();
+        match rank {
+            Rank::SeverelyDishonest => f.push(Flag::SeverelyDishonest),
+            Rank::Dishonest => f.push(Flag::Dishonest),
+            _ => {}
+        }
+        if !self.worse.is_empty() {
+            f.push(Flag::Worse);
+        }
+        if self.recent_punishments > 0 {
+            f.push(Flag::Punished);
+        }
+        if self.cancelled > 0 {
+            f.push(Flag::Cancelled);
+        }
+        if self.state == KeyState::NotFound {
+            f.push(Flag::NotFound);
+        }
+        f
+    }
+
+    /// The order of the needs-attention list: most severe flag, then more flags, then more
+    /// recent punishments, then the list's order.
+    pub fn sort_key(&self, row: u64) -> (Option<Flag>, Reverse<usize>, Reverse<usize>, u64) {
+        (
+            self.flags.first().copied(),
+            Reverse(self.flags.len()),
+            Reverse(self.recent_punishments),
+            row,
+        )
+    }
+
+    /// The current level as people read it: the level, or the state when there is none.
+    pub fn level_now(&self, lang: Lang) -> String {
+        reading(lang, self.state, &self.level)
+    }
+
+    /// `previous -> current` when the previous screening read differently, else the current.
+    pub fn level_change(&self, lang: Lang) -> String {
+        match &self.previous {
+            Some((st, lvl)) => format!("{} → {}", reading(lang, *st, lvl), self.level_now(lang)),
+            None => self.level_now(lang),
+        }
+    }
+
+    /// `1/3`: cancelled registrations of all.
+    pub fn cancelled_text(&self) -> String {
+        if self.registrations == 0 {
+            String::new()
+        } else {
+            format!("{}/{}", self.cancelled, self.registrations)
+        }
+    }
+
+    /// One line saying why the supplier needs attention.
+    pub fn reason(&self, lang: Lang, window: Window) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for f in &self.flags {
+            parts.push(match f {
+                Flag::SeverelyDishonest => lang
+                    .tr(
+                        "海关认定严重失信企业",
+                        "rated severely dishonest by customs",
+                    )
+                    .into(),
+                Flag::Dishonest => format!(
+                    "{}{}",
+                    lang.tr("海关认定失信企业：", "rated dishonest by customs: "),
+                    self.level
+                ),
+                Flag::Worse => format!(
+                    "{}{}",
+                    lang.tr("较上次筛查：", "since the previous screening: "),
+                    self.worse
+                        .iter()
+                        .map(|k| lang.change(*k))
+                        .collect::<Vec<_>>()
+                        .join(lang.tr("、", ", "))
+                ),
+                Flag::Punished => match lang {
+                    Lang::Zh => format!(
+                        "{}海关处罚{}次，最近{}",
+                        window.label(lang),
+                        self.recent_punishments,
+                        self.latest_day()
+                    ),
+                    Lang::En => format!(
+                        "{} customs punishment(s) {}, latest {}",
+                        self.recent_punishments,
+                        window.label(lang),
+                        self.latest_day()
+                    ),
+                },
+                Flag::Cancelled => match lang {
+                    Lang::Zh => format!("{}个海关注册已注销", self.cancelled),
+                    Lang::En => format!("{} customs registration(s) cancelled", self.cancelled),
+                },
+                Flag::NotFound => lang
+                    .tr("未查到海关进出口信用数据", "no customs credit data found")
+                    .into(),
+            });
+        }
+        parts.join(lang.tr("；", "; "))
+    }
+
+    /// The latest punishment's day, or empty.
+    pub fn latest_day(&self) -> String {
+        self.latest_punishment
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// What a change was and became, as people read it: the level (or state) for level and found
+/// changes, the punishment count for a new punishment, the registration's status for a
+/// cancellation.
+pub fn change_values(lang: Lang, c: &ChangeRow) -> (String, String) {
+    let side = |b: &ScreeningBrief| {
+        let st = b.state.unwrap_or(KeyState::Found);
+        let level = if st == KeyState::Found {
+            worst_level(b.levels.iter().map(String::as_str)).to_string()
+        } else {
+            String::new()
+        };
+        reading(lang, st, &level)
+    };
+    let count = |n: u64| match lang {
+        Lang::Zh => format!("{n}条处罚"),
+        Lang::En => format!("{n} punishment(s)"),
+    };
+    match ChangeKind::parse(&c.kind) {
+        Some(ChangeKind::NewPunishment) => {
+            (count(c.before.punishments), count(c.after.punishments))
+        }
+        Some(ChangeKind::Cancelled) => (
+            lang.tr("正常", "active").to_string(),
+            lang.tr("注销", "cancelled").to_string(),
+        ),
+        _ => (side(&c.before), side(&c.after)),
+    }
+}
+
+/// A screening as people read it: its worst level, or its state when it has no level.
+pub fn reading(lang: Lang, state: KeyState, level: &str) -> String {
+    match state {
+        KeyState::Found if level.is_empty() => lang.rank(Rank::Unrated).to_string(),
+        KeyState::Found => lang.level(level),
+        other => lang.state(other).to_string(),
+    }
+}
+
+/// The previous answered screening's (state, worst level), when it reads differently from now.
+fn previous_reading(s: &SupplierRow, state: KeyState, level: &str) -> Option<(KeyState, String)> {
+    let current = s.row.screening_id?;
+    let prev = s
+        .history
+        .iter()
+        .rfind(|h| h.id < current && h.state.is_answered())?;
+    let prev_level = if prev.state == KeyState::Found {
+        worst_level(prev.levels.iter().map(String::as_str)).to_string()
+    } else {
+        String::new()
+    };
+    let differs = prev.state != state || Rank::of(&prev_level) != Rank::of(level);
+    differs.then_some((prev.state, prev_level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_and_days_parse() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let w: Window = "3y".parse().unwrap();
+        assert_eq!(
+            w.cutoff(today),
+            NaiveDate::from_ymd_opt(2023, 11, 30).unwrap()
+        );
+        let w: Window = "18mo".parse().unwrap();
+        assert_eq!(
+            w.cutoff(today),
+            NaiveDate::from_ymd_opt(2025, 5, 30).unwrap()
+        );
+        assert_eq!("90d".parse::<Window>().unwrap(), Window::Days(90));
+        assert!("3x".parse::<Window>().is_err());
+        assert_eq!(day_of("2025-06-01"), NaiveDate::from_ymd_opt(2025, 6, 1));
+        assert_eq!(day_of("2025/6/1"), NaiveDate::from_ymd_opt(2025, 6, 1));
+        assert_eq!(
+            day_of("2025-06-01 00:00:00"),
+            NaiveDate::from_ymd_opt(2025, 6, 1)
+        );
+        assert_eq!(day_of("20250601"), NaiveDate::from_ymd_opt(2025, 6, 1));
+        assert_eq!(day_of(""), None);
+    }
+
+    #[test]
+    fn flags_order_by_severity() {
+        assert!(Flag::SeverelyDishonest < Flag::Dishonest);
+        assert!(Flag::Dishonest < Flag::Worse);
+        assert!(Flag::Worse < Flag::Punished);
+        assert!(Flag::Punished < Flag::Cancelled);
+        assert!(Flag::Cancelled < Flag::NotFound);
+    }
+}
