@@ -91,23 +91,27 @@ impl Listing<'_> {
             } else {
                 format!("{} ({})", escape(&name), escape(&c.key))
             };
+            // The stored detail adds what was/now does not say: which decision, which
+            // registration.
+            let detail = match ChangeKind::parse(&c.kind) {
+                Some(ChangeKind::NewPunishment | ChangeKind::Cancelled) | None => {
+                    format!("  {}", escape(&c.detail))
+                }
+                _ => String::new(),
+            };
+            let mark = if c.worse {
+                l.tr("变差", "WORSE")
+            } else {
+                l.tr("    ", "     ")
+            };
             writeln!(
                 out,
-                "{}  {}  {}{}: {} → {}  [{} {} → {}]  {}",
+                "{}  {mark}  {who}  {}: {was} → {now}  [{} {} → {}]{detail}",
                 self.zone.show(&c.detected_at),
-                if c.worse {
-                    l.tr("变差", "WORSE")
-                } else {
-                    l.tr("    ", "     ")
-                },
-                who,
-                format_args!("  {}", self.kind(c)),
-                was,
-                now,
+                self.kind(c),
                 l.tr("筛查", "screened"),
                 self.zone.date(&c.before.checked_at),
                 self.zone.date(&c.after.checked_at),
-                escape(&c.detail),
             )?;
         }
         Ok(())

@@ -46,6 +46,11 @@ pub fn td(s: &mut String, text: &str, num: bool) {
     }
 }
 
+/// A body cell that does not wrap (dates, codes).
+pub fn td_nw(s: &mut String, text: &str) {
+    let _ = write!(s, "<td class=\"nw\">{}</td>", esc(text));
+}
+
 /// Horizontal bar chart as inline SVG: (label, value, colour).
 pub fn bar_chart(title: &str, bars: &[(String, u64, &str)]) -> String {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
@@ -75,7 +80,7 @@ pub fn bar_chart(title: &str, bars: &[(String, u64, &str)]) -> String {
 pub const STYLE: &str = "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;\
 margin:2em;color:#222}svg{font-family:inherit}table{border-collapse:collapse;margin:.5em 0 1.5em}\
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f0f0f0}\
-.num{text-align:right}.worse{color:#b00020;font-weight:bold}h2{border-bottom:2px solid #ddd;padding-bottom:4px}\
+.num{text-align:right}.nw{white-space:nowrap}.worse{color:#b00020;font-weight:bold}h2{border-bottom:2px solid #ddd;padding-bottom:4px}\
 #attention td:last-child{max-width:32em}.sev-0 td{background:#fde0e0}.sev-1 td{background:#fff0e0}\
 .sev-2 td,.sev-3 td{background:#fff8e0}details table{margin:.3em 0}summary{cursor:pointer;color:#0645ad}\
 th.sortable{cursor:pointer}th.sortable:after{content:\" \\2195\";color:#999}.meta{color:#555}\

@@ -22,7 +22,7 @@ use crate::credit::Rank;
 use crate::key_state::KeyState;
 use crate::store::{ChangeRow, DueFilter, InputFile, RunCost, Store, SupplierRow};
 use crate::view::{Assessment, Flag, Lang, ListColumns, Window, Zone, change_values, reading};
-use html::{bar_chart, esc, header_row, td};
+use html::{bar_chart, esc, header_row, td, td_nw};
 
 /// How the report is written: language, clock, and how far back a punishment counts.
 #[derive(Debug, Clone, Copy, Default)]
@@ -179,7 +179,7 @@ impl Pass {
         for p in &s.punishments {
             if crate::view::day_of(&p.punish_date).is_some_and(|d| d >= self.since) {
                 let mut h = String::from("<tr>");
-                td(&mut h, &p.punish_date, false);
+                td_nw(&mut h, &p.punish_date);
                 td(&mut h, &name, false);
                 td(&mut h, &s.row.key, false);
                 td(&mut h, &a.level_now(lang), false);
@@ -243,11 +243,11 @@ fn attention_row(
     for c in cols.ident_cells(&s.row) {
         td(&mut h, &c, false);
     }
-    td(&mut h, &s.row.key, false);
+    td_nw(&mut h, &s.row.key);
     td(&mut h, &a.level_change(lang), false);
     td(&mut h, &a.cancelled_text(), false);
     td(&mut h, &a.punishments.to_string(), true);
-    td(&mut h, &a.latest_day(), false);
+    td_nw(&mut h, &a.latest_day());
     td(&mut h, &a.reason(lang, opts.punished_within), false);
     h.push_str("</tr>\n");
     h

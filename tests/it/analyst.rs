@@ -183,6 +183,18 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
     assert_contains(&dom, "高级认证企业 → 一般信用企业");
     assert_contains(&dom, "较上次筛查：信用等级下降");
     assert_contains(&dom, "1个海关注册已注销");
+    let zh = app
+        .command(&[
+            "changes",
+            "--db",
+            app.db.to_str().unwrap(),
+            "--tz",
+            "Asia/Shanghai",
+        ])
+        .output()
+        .await
+        .unwrap();
+    eprintln!("{}", text(&zh.stdout));
     assert_contains(&dom, "未查到海关进出口信用数据");
     // The analyst's id column, as read (leading zeros kept).
     assert_contains(&dom, "<td>002</td>");
