@@ -4,7 +4,8 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need+=(fonts-wqy-zenhei)
+fonts=$(fc-list 2>/dev/null || true)   # not piped into grep -q: pipefail would see SIGPIPE
+grep -qi "wqy\|noto sans cjk" <<<"$fonts" || need+=(fonts-wqy-zenhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (Debian packages) ..."
   export DEBIAN_FRONTEND=noninteractive

@@ -1,14 +1,14 @@
 //! Writing answers: a key's state change, its screening, records, punishments and the changes
 //! against its previous answer commit in one transaction, so a kill leaves all of it or none.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 use serde_json::Value;
 
-use super::records;
 use super::{Result, Store, ts};
+use super::{bodies, records};
 use crate::changes::{Change, Snapshot, is_cancelled};
 use crate::key_state::KeyState;
 use crate::qcc::{CallRecord, Outcome};
@@ -46,17 +46,37 @@ impl Store {
     /// Apply a batch of writes in one transaction: a kill leaves all of it or none of it.
     pub fn apply(&mut self, run_id: Option<i64>, ops: &[WriteOp]) -> Result<()> {
         let e = self.e();
+        // A key's last call and its answer usually come in the same batch: its 200 bodies are
+        // then stored by their shape at once, never written whole first.
+        let answers: HashMap<i64, &[Value]> = ops
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::Answer {
+                    key_id,
+                    outcome: Outcome::Found(records),
+                    ..
+                } => Some((*key_id, records.as_slice())),
+                _ => None,
+            })
+            .collect();
         let tx = self.conn.transaction().map_err(&e)?;
         for op in ops {
-            apply_one(&tx, run_id, op).map_err(&e)?;
+            apply_one(&tx, run_id, op, &answers).map_err(&e)?;
         }
         tx.commit().map_err(&e)
     }
 }
 
-fn apply_one(tx: &Transaction<'_>, run_id: Option<i64>, op: &WriteOp) -> rusqlite::Result<()> {
+fn apply_one(
+    tx: &Transaction<'_>,
+    run_id: Option<i64>,
+    op: &WriteOp,
+    answers: &HashMap<i64, &[Value]>,
+) -> rusqlite::Result<()> {
     match op {
-        WriteOp::Call { key_id, call } => insert_call(tx, run_id, *key_id, call),
+        WriteOp::Call { key_id, call } => {
+            insert_call(tx, run_id, *key_id, call, answers.get(key_id).copied())
+        }
         WriteOp::Answer {
             key_id,
             outcome,
@@ -106,16 +126,41 @@ fn apply_one(tx: &Transaction<'_>, run_id: Option<i64>, op: &WriteOp) -> rusqlit
     }
 }
 
+/// One call, with its body stored by shape when it can be: any answer but a 200 at once, a 200
+/// when its key's answer is at hand (`answer`); other 200 bodies wait for [`link_calls`].
 fn insert_call(
     tx: &Transaction<'_>,
     run_id: Option<i64>,
     key_id: i64,
     call: &CallRecord,
+    answer: Option<&[Value]>,
 ) -> rusqlite::Result<()> {
+    let env = bodies::Envelope {
+        status: call.vendor_status.as_deref(),
+        message: Some(&call.message),
+        order_number: call.order_number.as_deref(),
+    };
+    let data = match (call.vendor_status.as_deref(), answer) {
+        (Some("200"), Some(records)) => Some(bodies::Data::Page(i64::from(call.page), records)),
+        (Some("200"), None) => None,
+        _ => Some(bodies::Data::None),
+    };
+    let shape = match (&call.body, data) {
+        (Some(body), Some(data)) => bodies::template(body, &env, data),
+        _ => None,
+    };
+    let body_id = shape.map(|t| bodies::intern(tx, &t)).transpose()?;
+    let body = if body_id.is_some() {
+        None
+    } else {
+        call.body.as_deref()
+    };
     tx.prepare_cached(
         "INSERT INTO calls(run_id, key_id, at, search_key, page, http_status, vendor_status,
-           message, order_number, latency_ms, body, reached)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+           message, order_number, latency_ms, body, reached, body_id)
+         VALUES (?1, ?2, ?3,
+           CASE WHEN ?4 = (SELECT key FROM keys WHERE id = ?2) THEN '' ELSE ?4 END,
+           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         run_id,
@@ -125,13 +170,28 @@ fn insert_call(
         call.page,
         call.http_status,
         call.vendor_status,
-        call.message,
+        unless_standard(call.vendor_status.as_deref(), &call.message),
         call.order_number,
         call.latency.as_millis() as i64,
-        call.body,
+        body,
         call.reached,
+        body_id,
     ])?;
     Ok(())
+}
+
+/// A message to store: `None` when it is the vendor's standard text for the status, which
+/// readers put back ([`standard_message`]).
+fn unless_standard<'a>(status: Option<&str>, message: &'a str) -> Option<&'a str> {
+    match status {
+        Some(code) if crate::qcc::status::vendor_message(code) == message => None,
+        _ => Some(message),
+    }
+}
+
+/// A stored message, with the standard text for its status where none was stored.
+pub(super) fn standard_message(status: Option<&str>, stored: Option<String>) -> Option<String> {
+    stored.or_else(|| status.map(|c| crate::qcc::status::vendor_message(c).to_string()))
 }
 
 /// The facts of one answer besides its records.
@@ -154,7 +214,9 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
     };
     let previous: Option<(i64, KeyState, i64, Option<String>)> = tx
         .query_row(
-            "SELECT s.id, s.state, COALESCE(s.records_of, s.id), s.records_hash
+            "SELECT s.id, s.state, COALESCE(s.records_of, s.id),
+               COALESCE(s.records_hash, (SELECT o.records_hash FROM screenings o
+                 WHERE o.id = s.records_of))
              FROM keys k JOIN screenings s ON s.id = k.screening_id WHERE k.id=?1",
             [a.key_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -176,11 +238,12 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         a.run_id,
         st,
         a.status,
-        a.message,
+        unless_standard(a.status, a.message),
         a.at,
         records.len() as i64,
         same_as,
-        hash
+        // A screening pointing at stored records shares their hash.
+        same_as.is_none().then_some(&hash)
     ])?;
     let sid = tx.last_insert_rowid();
     if same_as.is_none() {
@@ -250,16 +313,29 @@ fn link_calls(
     sid: i64,
     records: &[Value],
 ) -> rusqlite::Result<()> {
-    let calls: Vec<(i64, i64, String)> = tx
+    type Row = (i64, i64, String, Option<String>, Option<String>);
+    let calls: Vec<Row> = tx
         .prepare_cached(
-            "SELECT id, page, body FROM calls WHERE key_id=?1 AND screening_id IS NULL
-               AND vendor_status='200' AND body IS NOT NULL",
+            "SELECT id, page, body, message, order_number FROM calls
+             WHERE key_id=?1 AND screening_id IS NULL AND vendor_status='200' AND body IS NOT NULL",
         )?
-        .query_map([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([key_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, page, body) in calls {
-        let slice = records::page_slice(&body, page, records);
-        if let Some(elided) = slice.and_then(|s| records::elide(&body, s)) {
+    for (id, page, body, message, order_number) in calls {
+        let env = bodies::Envelope {
+            status: Some("200"),
+            message: message.as_deref(),
+            order_number: order_number.as_deref(),
+        };
+        if let Some(t) = bodies::template(&body, &env, bodies::Data::Page(page, records)) {
+            let body_id = bodies::intern(tx, &t)?;
+            tx.prepare_cached("UPDATE calls SET body=NULL, body_id=?2 WHERE id=?1")?
+                .execute(params![id, body_id])?;
+        } else if let Some(elided) =
+            records::page_slice(&body, page, records).and_then(|s| records::elide(&body, s))
+        {
             tx.prepare_cached("UPDATE calls SET body=?2 WHERE id=?1")?
                 .execute(params![id, elided])?;
         }

@@ -7,6 +7,7 @@
 //! `export`, `changes` and `report` ([`queries`], [`suppliers`]). No other module writes SQL.
 
 mod apply;
+pub mod bodies;
 mod ingest;
 mod queries;
 mod queue;
@@ -44,6 +45,9 @@ const MIGRATIONS: &[Migration] = &[
     // Version 5: keep a record's raw copy only where its columns cannot give it back, hash every
     // screening's records, then drop the raw copies.
     Migration::Rust(records::migrate_raw_copies),
+    Migration::Sql(include_str!("../../migrations/0006_bodies.sql")),
+    // Version 7: every stored body that a shape gives back exactly becomes a reference.
+    Migration::Rust(bodies::migrate_bodies),
 ];
 
 #[derive(Debug, thiserror::Error)]

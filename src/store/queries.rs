@@ -4,6 +4,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::bodies;
 use super::records::{self, PunishmentColumns, RecordColumns};
 use super::{Result, Store, StoreError};
 use crate::key_state::KeyState;
@@ -218,23 +219,56 @@ impl Store {
         Ok(out)
     }
 
-    /// A call's body as received: a stored 200 envelope gets its page's records back.
+    /// A call's body as received: a stored shape gets its call's values back, and a 200 its
+    /// page's records.
     pub fn call_body(&self, call_id: i64) -> Result<Option<String>> {
-        let row: Option<(Option<String>, i64, Option<i64>)> = self
+        type Row = (
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT body, page, screening_id FROM calls WHERE id=?1",
+                "SELECT c.body, b.text, c.page, c.screening_id, c.vendor_status, c.message,
+                   c.order_number
+                 FROM calls c LEFT JOIN bodies b ON b.id = c.body_id WHERE c.id=?1",
                 [call_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
             )
             .optional()
             .map_err(self.e())?;
-        let Some((Some(body), page, Some(sid))) = row else {
-            return Ok(row.and_then(|r| r.0));
+        let Some((whole, shape, page, sid, status, message, order_number)) = row else {
+            return Ok(None);
         };
-        if !body.contains(records::DATA_MARKER) {
+        let message = super::apply::standard_message(status.as_deref(), message);
+        let env = bodies::Envelope {
+            status: status.as_deref(),
+            message: message.as_deref(),
+            order_number: order_number.as_deref(),
+        };
+        let body = match (whole, shape) {
+            (Some(body), _) => body,
+            (None, Some(shape)) => bodies::fill(&shape, &env).unwrap_or(shape),
+            (None, None) => return Ok(None),
+        };
+        let Some(sid) = sid.filter(|_| body.contains(records::DATA_MARKER)) else {
             return Ok(Some(body));
-        }
+        };
         let all = self.records_raw(sid)?;
         let page_records = records::page_slice(&body, page, &all).unwrap_or(&[]);
         Ok(records::restore(&body, page_records))

@@ -1,0 +1,267 @@
+//! A call's body stored once per shape: the envelope with the values its own row already holds
+//! (`Status`, `Message`, `OrderNumber`) and, for a 200, the page's records
+//! ([`super::records::DATA_MARKER`]) replaced by markers. Nearly every call of a run has one of a
+//! handful of shapes ("200, page 1 of 1, VerifyResult 1"), kept in `bodies` and referenced from
+//! `calls.body_id`; [`fill`] gives the body back byte for byte from the call's row. A body that
+//! would not come back exactly stays whole in `calls.body`.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+use super::records::DATA_MARKER;
+
+const STATUS_MARKER: &str = "@status";
+const MESSAGE_MARKER: &str = "@message";
+const ORDER_MARKER: &str = "@order";
+
+/// The values of a call's row that its body repeats.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope<'a> {
+    pub status: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub order_number: Option<&'a str>,
+}
+
+/// What a body's `Result.Data` holds when its shape is taken.
+#[derive(Debug, Clone, Copy)]
+pub enum Data<'a> {
+    /// No records (any answer but a 200): a marker there would not come back, so no shape.
+    None,
+    /// A 200's raw page: page number and the answer's records; elided when the page's `Data`
+    /// is exactly their slice.
+    Page(i64, &'a [Value]),
+    /// Already elided into [`DATA_MARKER`] (a body stored before shapes).
+    Elided,
+}
+
+/// The shape of `body`: its envelope values and records replaced by markers, when the call's
+/// row and records give the body back exactly. One parse, one serialization of the body.
+pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String> {
+    let mut v: Value = serde_json::from_str(body).ok()?;
+    // Only a compact body comes back byte for byte from its parsed value.
+    let compact = v.to_string();
+    if compact != body {
+        return None;
+    }
+    let page_size = v
+        .get("Paging")
+        .and_then(|p| p.get("PageSize"))
+        .and_then(Value::as_u64);
+    let o = v.as_object_mut()?;
+    let slot = o
+        .get_mut("Result")
+        .and_then(|r| r.as_object_mut())
+        .and_then(|r| r.get_mut("Data"));
+    match (data, slot) {
+        (Data::Page(page, all), Some(slot)) => {
+            let size = page_size? as usize;
+            let start = (page.max(1) as usize - 1).checked_mul(size)?;
+            let want = all.get(start..(start + size).min(all.len()))?;
+            if slot.as_array()?.as_slice() != want {
+                return None;
+            }
+            *slot = Value::String(DATA_MARKER.to_string());
+        }
+        (Data::Page(..), None) => return None,
+        (Data::Elided, Some(slot)) if slot.as_str() == Some(DATA_MARKER) => {}
+        (Data::Elided, _) => return None,
+        (Data::None, Some(slot)) if slot.as_str() == Some(DATA_MARKER) => return None,
+        (Data::None, _) => {}
+    }
+    let mut swapped = false;
+    for (field, value, marker) in [
+        ("Status", env.status, STATUS_MARKER),
+        ("Message", env.message, MESSAGE_MARKER),
+        ("OrderNumber", env.order_number, ORDER_MARKER),
+    ] {
+        match o.get(field).and_then(Value::as_str) {
+            Some(have) if Some(have) == value => {
+                o.insert(field.to_string(), Value::String(marker.to_string()));
+                swapped = true;
+            }
+            // A body whose own text is a marker cannot be told apart.
+            Some(have) if have == marker => return None,
+            _ => {}
+        }
+    }
+    // A body nothing was replaced in is unique to its call: sharing it would store it twice.
+    if !swapped && matches!(data, Data::None) {
+        return None;
+    }
+    Some(v.to_string())
+}
+
+/// The body a template stands for, given its call's row.
+pub fn fill(template: &str, env: &Envelope<'_>) -> Option<String> {
+    let mut v: Value = serde_json::from_str(template).ok()?;
+    let o = v.as_object_mut()?;
+    for (field, value, marker) in [
+        ("Status", env.status, STATUS_MARKER),
+        ("Message", env.message, MESSAGE_MARKER),
+        ("OrderNumber", env.order_number, ORDER_MARKER),
+    ] {
+        if o.get(field).and_then(Value::as_str) == Some(marker) {
+            o.insert(field.to_string(), Value::String(value?.to_string()));
+        }
+    }
+    Some(v.to_string())
+}
+
+/// The id of a shape in `bodies`, added when new.
+pub fn intern(tx: &Transaction<'_>, template: &str) -> rusqlite::Result<i64> {
+    if let Some(id) = tx
+        .prepare_cached("SELECT id FROM bodies WHERE text=?1")?
+        .query_row([template], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO bodies(text) VALUES (?1)")?
+        .execute([template])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Migration to version 7: every stored body that a shape gives back exactly becomes a reference.
+pub fn migrate_bodies(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    type Row = (i64, String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = tx
+        .prepare(
+            "SELECT id, body, vendor_status, message, order_number FROM calls
+             WHERE body IS NOT NULL",
+        )?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut set = tx.prepare("UPDATE calls SET body=NULL, body_id=?2 WHERE id=?1")?;
+    for (id, body, status, message, order) in rows {
+        let env = Envelope {
+            status: status.as_deref(),
+            message: message.as_deref(),
+            order_number: order.as_deref(),
+        };
+        let data = if body.contains(DATA_MARKER) {
+            Data::Elided
+        } else {
+            Data::None
+        };
+        if let Some(t) = template(&body, &env, data) {
+            set.execute(params![id, intern(tx, &t)?])?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENV: Envelope<'static> = Envelope {
+        status: Some("200"),
+        message: Some("【有效请求】查询成功"),
+        order_number: Some("OPERATIONCHECK2026113015535100000000"),
+    };
+
+    #[test]
+    fn a_shape_gives_the_body_back_exactly() {
+        let body = r#"{"Status":"200","Message":"【有效请求】查询成功","OrderNumber":"OPERATIONCHECK2026113015535100000000","Paging":{"PageSize":20,"PageIndex":1,"TotalRecords":1},"Result":{"VerifyResult":1,"Data":"@records"}}"#;
+        let t = template(body, &ENV, Data::Elided).unwrap();
+        assert_eq!(
+            t,
+            r#"{"Status":"@status","Message":"@message","OrderNumber":"@order","Paging":{"PageSize":20,"PageIndex":1,"TotalRecords":1},"Result":{"VerifyResult":1,"Data":"@records"}}"#
+        );
+        assert_eq!(fill(&t, &ENV).unwrap(), body);
+        // Another call's row fills the same shape with its own order number.
+        let other = Envelope {
+            order_number: Some("OPERATIONCHECK2026113015535100000001"),
+            ..ENV
+        };
+        assert_eq!(
+            fill(&t, &other).unwrap(),
+            body.replace("100000000", "100000001")
+        );
+    }
+
+    #[test]
+    fn a_raw_page_is_elided_only_when_it_is_the_answers_slice() {
+        let recs: Vec<Value> = (0..3).map(|i| serde_json::json!({"RegNo": i})).collect();
+        let body = |data: &[Value]| {
+            format!(
+                r#"{{"Status":"200","Message":"【有效请求】查询成功","OrderNumber":"OPERATIONCHECK2026113015535100000000","Paging":{{"PageSize":2,"PageIndex":2,"TotalRecords":3}},"Result":{{"VerifyResult":1,"Data":{}}}}}"#,
+                Value::Array(data.to_vec())
+            )
+        };
+        let page2 = body(&recs[2..]);
+        let t = template(&page2, &ENV, Data::Page(2, &recs)).unwrap();
+        assert!(
+            t.contains(r#""Data":"@records""#) && t.contains("@order"),
+            "{t}"
+        );
+        let filled = fill(&t, &ENV).unwrap();
+        assert_eq!(
+            crate::store::records::restore(&filled, &recs[2..]).unwrap(),
+            page2
+        );
+        // The page is not what the answer holds: no shape, the body stays whole.
+        assert!(template(&body(&recs[..1]), &ENV, Data::Page(2, &recs)).is_none());
+    }
+
+    #[test]
+    fn a_body_that_would_not_come_back_stays_whole() {
+        // Not compact, not JSON, or nothing the row holds: no shape.
+        assert!(template(r#"{"Status": "200"}"#, &ENV, Data::None).is_none());
+        assert!(template("<html>", &ENV, Data::None).is_none());
+        let differs = r#"{"Status":"201","Message":"x","OrderNumber":"o"}"#;
+        assert!(template(differs, &ENV, Data::None).is_none());
+        // A body whose own text is a marker cannot be told apart: kept whole.
+        assert!(template(r#"{"Status":"200","Message":"@message"}"#, &ENV, Data::None).is_none());
+        assert!(
+            template(
+                r#"{"Status":"200","Result":{"Data":"@records"}}"#,
+                &ENV,
+                Data::None
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn the_migration_turns_stored_bodies_into_shapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("s.sqlite")).unwrap();
+        let body = |n: u32| {
+            format!(
+                r#"{{"Status":"201","Message":"【有效请求】查询无结果","OrderNumber":"OPERATIONCHECK{n:08}"}}"#
+            )
+        };
+        let tx = store.conn.transaction().unwrap();
+        for n in 0..3 {
+            tx.execute(
+                "INSERT INTO calls(at, search_key, page, vendor_status, message, order_number,
+                   latency_ms, body) VALUES ('2026-01-01T00:00:00Z', 'k', 1, '201', ?1, ?2, 1, ?3)",
+                params![
+                    "【有效请求】查询无结果",
+                    format!("OPERATIONCHECK{n:08}"),
+                    body(n)
+                ],
+            )
+            .unwrap();
+        }
+        // One body that is not compact JSON stays whole.
+        tx.execute(
+            "INSERT INTO calls(at, search_key, page, vendor_status, latency_ms, body)
+             VALUES ('2026-01-01T00:00:00Z', 'k', 1, '500', 1, '<html>busy</html>')",
+            [],
+        )
+        .unwrap();
+        migrate_bodies(&tx).unwrap();
+        tx.commit().unwrap();
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM bodies"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM calls WHERE body IS NULL"), 3);
+        for n in 0..3 {
+            assert_eq!(store.call_body(i64::from(n) + 1).unwrap().unwrap(), body(n));
+        }
+        assert_eq!(store.call_body(4).unwrap().unwrap(), "<html>busy</html>");
+    }
+}
