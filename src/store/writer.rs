@@ -55,6 +55,8 @@ pub struct WriterFailure {
 pub struct WriterHandle {
     tx: mpsc::Sender<WriteOp>,
     room: Arc<Semaphore>,
+    /// The writer thread, woken when the queue is full (it looks only once a tick otherwise).
+    thread: std::thread::Thread,
 }
 
 impl WriterHandle {
@@ -64,7 +66,11 @@ impl WriterHandle {
             Ok(permit) => permit.forget(),
             Err(_) => return Err(op),
         }
-        self.tx.send(op).map_err(|e| e.0)
+        self.tx.send(op).map_err(|e| e.0)?;
+        if self.room.available_permits() == 0 {
+            self.thread.unpark();
+        }
+        Ok(())
     }
 }
 
@@ -117,7 +123,11 @@ impl Writer {
             })?;
         Ok(Writer {
             path: db.display().to_string(),
-            handle: WriterHandle { tx, room },
+            handle: WriterHandle {
+                tx,
+                room,
+                thread: join.thread().clone(),
+            },
             join,
         })
     }
@@ -144,7 +154,8 @@ impl Writer {
 }
 
 /// How often a collecting writer looks at its queue: writes are taken a tick at a time rather
-/// than each waking the thread (two wake-ups per call were a tenth of a throttled run's CPU).
+/// than each waking the thread (two wake-ups per call were a tenth of a throttled run's CPU);
+/// a sender that takes the last room wakes it at once, so a fast run is not held to the tick.
 const TICK: Duration = Duration::from_millis(20);
 
 fn run(
@@ -179,7 +190,7 @@ fn run(
 }
 
 /// Take queued writes into `batch` until it is full, its deadline passes, or every handle is
-/// dropped (true), looking once per [`TICK`].
+/// dropped (true), looking once per [`TICK`] or when a sender finds the queue full.
 fn collect(
     rx: &mpsc::Receiver<WriteOp>,
     batch: &mut Vec<WriteOp>,
@@ -198,7 +209,7 @@ fn collect(
         if batch.len() >= max_ops || now >= deadline {
             return false;
         }
-        std::thread::sleep(TICK.min(deadline - now));
+        std::thread::park_timeout(TICK.min(deadline - now));
     }
 }
 
