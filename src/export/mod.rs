@@ -111,7 +111,7 @@ pub fn flat_row(cols: &ListColumns, s: &SupplierRow, a: &Assessment) -> Vec<Stri
     } else {
         ""
     };
-    let attention: Vec<&str> = a.flags.iter().map(|f| crate::report::flag_id(*f)).collect();
+    let attention: Vec<&str> = a.flags.iter().map(|f| f.id()).collect();
     cells.extend([
         row.row.to_string(),
         row.sheet_row.map(|n| n.to_string()).unwrap_or_default(),

@@ -5,6 +5,7 @@
 use crate::changes::ChangeKind;
 use crate::credit::Rank;
 use crate::key_state::KeyState;
+use crate::view::Flag;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Lang {
@@ -93,6 +94,18 @@ impl Lang {
             ChangeKind::Cancelled => self.tr("海关注册注销", "registration cancelled"),
             ChangeKind::NewlyFound => self.tr("新查到海关数据", "newly found"),
             ChangeKind::NoLongerFound => self.tr("不再查到海关数据", "no longer found"),
+        }
+    }
+
+    /// Why a supplier needs attention, as a chart label.
+    pub fn flag(self, f: Flag) -> &'static str {
+        match f {
+            Flag::SeverelyDishonest => self.tr("严重失信企业", "severely dishonest"),
+            Flag::Dishonest => self.tr("失信企业（含C/D类）", "dishonest (incl. C/D)"),
+            Flag::Worse => self.tr("较上次变差", "worse since the previous screening"),
+            Flag::Punished => self.tr("期内受海关处罚", "punished within the window"),
+            Flag::Cancelled => self.tr("有注册已注销", "registration cancelled"),
+            Flag::NotFound => self.tr("未查到海关数据", "not found"),
         }
     }
 

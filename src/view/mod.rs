@@ -185,6 +185,30 @@ pub enum Flag {
     NotFound,
 }
 
+impl Flag {
+    /// Every flag, most severe first.
+    pub const ALL: [Flag; 6] = [
+        Flag::SeverelyDishonest,
+        Flag::Dishonest,
+        Flag::Worse,
+        Flag::Punished,
+        Flag::Cancelled,
+        Flag::NotFound,
+    ];
+
+    /// The stable name of a flag: the report's `data-flag`, CSV's `attention`, tests.
+    pub fn id(self) -> &'static str {
+        match self {
+            Flag::SeverelyDishonest => "severely_dishonest",
+            Flag::Dishonest => "dishonest",
+            Flag::Worse => "worse",
+            Flag::Punished => "punished",
+            Flag::Cancelled => "cancelled",
+            Flag::NotFound => "not_found",
+        }
+    }
+}
+
 /// What the outputs say about one supplier: its level now and before, cancellations,
 /// punishments, and the flags that put it on the needs-attention list.
 #[derive(Debug, Clone)]

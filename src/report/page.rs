@@ -1,0 +1,323 @@
+//! The page's sections, top to bottom: head, needs-attention heading, totals and charts, recent
+//! punishments, invalid codes, the latest run's changes, the supplier table's head, cost.
+
+use std::fmt::Write as _;
+
+use super::html::{self, bar_chart, esc, header_row, td};
+use super::{Pass, ReportFigures};
+use crate::changes::ChangeKind;
+use crate::credit::Rank;
+use crate::key_state::KeyState;
+use crate::store::{ChangeRow, InputFile, RunCost};
+use crate::view::{Flag, Lang, ListColumns, Window, Zone, change_values};
+
+/// The page's parts, in the order they appear.
+pub(super) struct Page<'a> {
+    pub lang: Lang,
+    pub zone: Zone,
+    pub window: Window,
+    pub file: &'a InputFile,
+    pub cols: &'a ListColumns,
+}
+
+impl Page<'_> {
+    pub(super) fn head(&self, fig: &ReportFigures) -> String {
+        let l = self.lang;
+        let keys: u64 = fig.keys_by_state.values().sum();
+        format!(
+            "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
+<style>{}</style></head><body><h1>{}</h1><p class=\"meta\">{} <code>{}</code> · {} {} · {} {}</p>",
+            l.html(),
+            l.tr("海关进出口信用核查报告", "Customs credit screening report"),
+            html::STYLE,
+            l.tr("海关进出口信用核查报告", "Customs credit screening report"),
+            l.tr("供应商清单：", "Supplier list:"),
+            esc(&self.file.path),
+            l.tr("生成于", "generated"),
+            esc(&self.zone.now().format("%Y-%m-%d %H:%M %:z").to_string()),
+            keys,
+            l.tr("家供应商（去重后）", "distinct suppliers"),
+        )
+    }
+
+    pub(super) fn attention_head(&self, pass: &Pass) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2 id=\"needs-attention\">{} ({})</h2><p class=\"meta\">{}</p>",
+            l.tr("需关注供应商", "Needs attention"),
+            pass.attention.len(),
+            esc(&match l {
+                Lang::Zh => format!(
+                    "严重失信、失信（含C/D类）、{}受海关处罚、有海关注册已注销、未查到海关数据、或较上次筛查变差的供应商，按严重程度排序。",
+                    self.window.label(l)
+                ),
+                Lang::En => format!(
+                    "Suppliers rated severely dishonest or dishonest (incl. C/D), punished {}, with a cancelled customs registration, not found, or worse since the previous screening; most severe first.",
+                    self.window.label(l)
+                ),
+            })
+        );
+        h.push_str("<table id=\"attention\"><thead>");
+        let mut head: Vec<&str> = self.cols.ident_headers();
+        head.extend([
+            l.tr("统一社会信用代码", "code"),
+            l.tr(
+                "信用等级（上次 → 本次）",
+                "credit level (previous → current)",
+            ),
+            l.tr("已注销注册", "registrations cancelled"),
+            l.tr("处罚次数#", "punishments#"),
+            l.tr("最近处罚日期", "latest punishment"),
+            l.tr("原因", "reason"),
+        ]);
+        h.push_str(&header_row(&head));
+        h.push_str("</thead><tbody>");
+        h
+    }
+
+    pub(super) fn totals(&self, fig: &ReportFigures, pass: &Pass) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2>{}</h2><table><tr><th>{}</th><th class=\"num\">{}</th></tr>",
+            l.tr("总览", "Totals"),
+            l.tr("状态", "state"),
+            l.tr("供应商", "suppliers")
+        );
+        for st in KeyState::ALL {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"num\" id=\"state-{st}\">{}</td></tr>",
+                l.state(st),
+                fig.keys_by_state.get(st.as_str()).copied().unwrap_or(0)
+            );
+        }
+        h.push_str("</table>");
+        let colors = [
+            "#7f0000", "#d32f2f", "#f9a825", "#7cb342", "#2e7d32", "#9e9e9e",
+        ];
+        let bars: Vec<(String, u64, &str)> = Rank::ALL
+            .iter()
+            .zip(colors)
+            .map(|(r, c)| {
+                (
+                    l.rank(*r).to_string(),
+                    pass.by_rank.get(r).copied().unwrap_or(0),
+                    c,
+                )
+            })
+            .collect();
+        let _ = write!(
+            h,
+            "<h3>{}</h3>",
+            l.tr(
+                "按信用等级（最差的一个注册）",
+                "By credit level (worst registration)"
+            )
+        );
+        h.push_str(&bar_chart(l.tr("按信用等级", "by credit level"), &bars));
+        let bars: Vec<(String, u64, &str)> = Flag::ALL
+            .iter()
+            .map(|f| {
+                (
+                    l.flag(*f).to_string(),
+                    pass.by_flag.get(f).copied().unwrap_or(0),
+                    "#d32f2f",
+                )
+            })
+            .collect();
+        let _ = write!(
+            h,
+            "<h3>{}</h3>",
+            l.tr("需关注原因", "Why suppliers need attention")
+        );
+        h.push_str(&bar_chart(
+            l.tr("需关注原因", "why suppliers need attention"),
+            &bars,
+        ));
+        h
+    }
+
+    pub(super) fn punishments(&self, fig: &ReportFigures, pass: &Pass) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2>{} ({})</h2>",
+            match l {
+                Lang::Zh => format!("{}海关处罚", self.window.label(l)),
+                Lang::En => format!("Customs punishments {}", self.window.label(l)),
+            },
+            pass.recent.len()
+        );
+        let _ = write!(
+            h,
+            "<p class=\"meta\">{}</p>",
+            esc(&match l {
+                Lang::Zh => format!(
+                    "当前答复中共有 {} 家供应商、{} 条处罚记录；较早的处罚见下方各供应商详情。",
+                    fig.punished_suppliers, fig.punishments
+                ),
+                Lang::En => format!(
+                    "{} suppliers, {} decisions in the current answers; older ones are in each supplier's details below.",
+                    fig.punished_suppliers, fig.punishments
+                ),
+            })
+        );
+        h.push_str("<table id=\"punishments\">");
+        h.push_str(&header_row(&[
+            l.tr("处罚日期", "date"),
+            l.tr("供应商", "supplier"),
+            l.tr("统一社会信用代码", "code"),
+            l.tr("信用等级", "credit level"),
+            l.tr("海关注册编码", "customs reg. no."),
+            l.tr("决定书文号", "decision no."),
+            l.tr("案件性质", "case"),
+        ]));
+        for p in &pass.recent {
+            h.push_str(&p.html);
+        }
+        h.push_str("</table>");
+        h
+    }
+
+    pub(super) fn invalid(&self, invalid: &[(u64, String, String)]) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2>{} ({})</h2><table>",
+            l.tr(
+                "需在供应商清单中更正的代码",
+                "Invalid codes to fix in the supplier master"
+            ),
+            invalid.len()
+        );
+        h.push_str(&header_row(&[
+            l.tr("数据行#", "row#"),
+            l.tr("单元格", "cell"),
+            l.tr("原因", "why"),
+        ]));
+        for (row, input, why) in invalid {
+            h.push_str("<tr>");
+            td(&mut h, &row.to_string(), true);
+            td(&mut h, input, false);
+            td(&mut h, why, false);
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+        h
+    }
+
+    pub(super) fn changes(&self, latest_run: Option<i64>, changes: &[ChangeRow]) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2>{}{} ({})</h2><table>",
+            l.tr("最近一次运行发现的变化", "Changes found by the latest run"),
+            latest_run.map(|r| format!(" (#{r})")).unwrap_or_default(),
+            changes.len()
+        );
+        h.push_str(&header_row(&[
+            l.tr("发现时间", "detected"),
+            l.tr("供应商", "supplier"),
+            l.tr("统一社会信用代码", "code"),
+            l.tr("变化", "change"),
+            l.tr("原值", "was"),
+            l.tr("现值", "now"),
+            l.tr("两次筛查", "screened"),
+        ]));
+        for c in changes {
+            h.push_str("<tr>");
+            td(&mut h, &self.zone.show(&c.detected_at), false);
+            td(&mut h, &self.cols.name_in(c.extra.as_deref()), false);
+            td(&mut h, &c.key, false);
+            let kind = ChangeKind::parse(&c.kind)
+                .map(|k| l.change(k))
+                .unwrap_or(c.kind.as_str());
+            let _ = write!(
+                h,
+                "<td{}>{}</td>",
+                if c.worse { " class=\"worse\"" } else { "" },
+                esc(kind)
+            );
+            let (was, now) = change_values(l, c);
+            td(&mut h, &was, false);
+            td(&mut h, &now, false);
+            td(
+                &mut h,
+                &format!(
+                    "{} → {}",
+                    self.zone.date(&c.before.checked_at),
+                    self.zone.date(&c.after.checked_at)
+                ),
+                false,
+            );
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+        h
+    }
+
+    pub(super) fn suppliers_head(&self) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2>{}</h2><div id=\"controls\" class=\"controls\" hidden><label>{} <input id=\"filter\" type=\"search\"></label> \
+<label><input id=\"only-attention\" type=\"checkbox\"> {}</label> <span class=\"meta\">{}</span></div>",
+            l.tr("全部供应商", "All suppliers"),
+            l.tr("筛选：", "Filter:"),
+            l.tr("只看需关注", "needs attention only"),
+            l.tr("点击表头排序", "click a header to sort"),
+        );
+        h.push_str("<table id=\"suppliers\"><thead>");
+        let mut head: Vec<&str> = self.cols.ident_headers();
+        head.extend([
+            l.tr("统一社会信用代码", "code"),
+            l.tr("查询状态", "state"),
+            l.tr("信用等级", "credit level"),
+            l.tr("已注销注册", "registrations cancelled"),
+            l.tr("处罚次数#", "punishments#"),
+            l.tr("查询时间", "checked"),
+            "",
+        ]);
+        h.push_str(&header_row(&head));
+        h.push_str("</thead><tbody>\n");
+        h
+    }
+
+    pub(super) fn cost(&self, fig: &ReportFigures, costs: &[RunCost], due_next: u64) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h2>{}</h2><p>{}</p><table>",
+            l.tr("费用", "Cost"),
+            esc(&match l {
+                Lang::Zh => format!(
+                    "共调用 {} 次，其中 {} 次为计费答复（200/201）；请按每次调用都计费估算。下次运行待查询 {} 个。",
+                    fig.calls_total, fig.billed_total, due_next
+                ),
+                Lang::En => format!(
+                    "{} calls in all, {} of them billed answers (200/201); assume every call is billed. Next run: {} keys due.",
+                    fig.calls_total, fig.billed_total, due_next
+                ),
+            })
+        );
+        h.push_str(&header_row(&[
+            l.tr("运行", "run"),
+            l.tr("开始时间", "started"),
+            l.tr("调用#", "calls#"),
+            l.tr("计费答复#", "billed answers#"),
+            l.tr("退出码", "exit"),
+        ]));
+        for c in costs {
+            h.push_str("<tr>");
+            td(&mut h, &format!("#{}", c.id), false);
+            td(&mut h, &self.zone.show(&c.started_at), false);
+            td(&mut h, &c.calls.to_string(), true);
+            td(&mut h, &c.billed.to_string(), true);
+            td(
+                &mut h,
+                &c.exit_code
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                false,
+            );
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+        h
+    }
+}
