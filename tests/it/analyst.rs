@@ -304,6 +304,26 @@ async fn the_workbook_reads_back_as_a_manager_needs_it() {
     assert_eq!(level_of(&expected[5]), "未查到海关数据");
     assert!(matches!(cell(&res, 1, col("注册数")), Data::Float(_)));
 
+    // Print setup and widths, as the workbook's XML says them: landscape A4, one page wide, the
+    // header row repeated, every column a set width.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out_path).unwrap()).unwrap();
+    let part = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let workbook = part(&mut zip, "xl/workbook.xml");
+    assert_eq!(workbook.matches("_xlnm.Print_Titles").count(), 3);
+    for i in 1..=3 {
+        let sheet = part(&mut zip, &format!("xl/worksheets/sheet{i}.xml"));
+        assert_contains(
+            &sheet,
+            r#"paperSize="9" fitToHeight="0" orientation="landscape""#,
+        );
+        assert_contains(&sheet, r#"<pageSetUpPr fitToPage="1"/>"#);
+        assert_contains(&sheet, r#"customWidth="1""#);
+    }
+
     // 处罚记录: the supplier's id and name on every punishment.
     let pun = wb.worksheet_range("处罚记录").unwrap();
     let h = header(&pun);
