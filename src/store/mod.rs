@@ -185,6 +185,10 @@ impl RunLock {
 /// `PRAGMA application_id` of a qcc-credit database ("QCCC"): what tells ours from someone else's.
 pub const APPLICATION_ID: i64 = 0x5143_4343;
 
+/// Prepared statements kept per connection. The writer alone uses about 20; rusqlite's default of
+/// 16 made it compile some of them again for every answer (perf: SQL parsing in the writer).
+const STATEMENT_CACHE: usize = 64;
+
 impl Store {
     /// Open for a run (creating if needed), refuse a database that is not ours or is newer than
     /// this build, migrate, and mark it as ours.
@@ -197,6 +201,7 @@ impl Store {
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut store = Store { conn, path: p };
         store.check_ours()?;
         let e = store.e();
@@ -281,6 +286,7 @@ impl Store {
             path: p.clone(),
             source,
         })?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let store = Store { conn, path: p };
         store
             .conn
