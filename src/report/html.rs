@@ -37,6 +37,20 @@ pub fn header_row(cells: &[&str]) -> String {
     s
 }
 
+/// A plain table: a header row, then one row of escaped text cells per item.
+pub fn table<'a>(h: &mut String, head: &[&str], rows: impl IntoIterator<Item = Vec<&'a str>>) {
+    h.push_str("<table>");
+    h.push_str(&header_row(head));
+    for row in rows {
+        h.push_str("<tr>");
+        for c in row {
+            td(h, c, false);
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
+}
+
 /// A body cell, escaped; `num` right-aligns it.
 pub fn td(s: &mut String, text: &str, num: bool) {
     if num {

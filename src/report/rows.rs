@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::ReportOptions;
-use super::html::{esc, header_row, td, td_nw};
+use super::html::{esc, table, td, td_nw};
 use crate::credit::Rank;
 use crate::store::SupplierRow;
 use crate::view::{Assessment, Flag, ListColumns, reading};
@@ -89,54 +89,53 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
         lang.tr("详情", "details")
     );
     if !s.registrations.is_empty() {
-        h.push_str("<table>");
-        h.push_str(&header_row(&[
-            lang.tr("海关注册编码", "customs reg. no."),
-            lang.tr("注册海关", "customs office"),
-            lang.tr("经营类别", "trade type"),
-            lang.tr("信用等级", "credit level"),
-            lang.tr("认定时间", "rated on"),
-            lang.tr("注销标志", "cancelled"),
-        ]));
-        for r in &s.registrations {
-            h.push_str("<tr>");
-            for c in [
-                r.reg_no.as_str(),
-                &r.customs,
-                &r.trade_type,
-                &lang.level(&r.level),
-                &r.identify_date,
-                &r.cancel_flag,
-            ] {
-                td(h, c, false);
-            }
-            h.push_str("</tr>");
-        }
-        h.push_str("</table>");
+        let levels: Vec<String> = s
+            .registrations
+            .iter()
+            .map(|r| lang.level(&r.level))
+            .collect();
+        table(
+            h,
+            &[
+                lang.tr("海关注册编码", "customs reg. no."),
+                lang.tr("注册海关", "customs office"),
+                lang.tr("经营类别", "trade type"),
+                lang.tr("信用等级", "credit level"),
+                lang.tr("认定时间", "rated on"),
+                lang.tr("注销标志", "cancelled"),
+            ],
+            s.registrations.iter().zip(&levels).map(|(r, level)| {
+                vec![
+                    r.reg_no.as_str(),
+                    &r.customs,
+                    &r.trade_type,
+                    level,
+                    &r.identify_date,
+                    &r.cancel_flag,
+                ]
+            }),
+        );
     }
     if !s.punishments.is_empty() {
-        h.push_str("<table>");
-        h.push_str(&header_row(&[
-            lang.tr("处罚日期", "date"),
-            lang.tr("海关注册编码", "customs reg. no."),
-            lang.tr("决定书文号", "decision no."),
-            lang.tr("案件性质", "case"),
-            lang.tr("当事人", "party"),
-        ]));
-        for p in &s.punishments {
-            h.push_str("<tr>");
-            for c in [
-                &p.punish_date,
-                &p.reg_no,
-                &p.decision_no,
-                &p.case_prop,
-                &p.party,
-            ] {
-                td(h, c, false);
-            }
-            h.push_str("</tr>");
-        }
-        h.push_str("</table>");
+        table(
+            h,
+            &[
+                lang.tr("处罚日期", "date"),
+                lang.tr("海关注册编码", "customs reg. no."),
+                lang.tr("决定书文号", "decision no."),
+                lang.tr("案件性质", "case"),
+                lang.tr("当事人", "party"),
+            ],
+            s.punishments.iter().map(|p| {
+                vec![
+                    p.punish_date.as_str(),
+                    &p.reg_no,
+                    &p.decision_no,
+                    &p.case_prop,
+                    &p.party,
+                ]
+            }),
+        );
     }
     if !s.history.is_empty() {
         let _ = write!(h, "<p>{}", lang.tr("历次筛查：", "Screenings: "));

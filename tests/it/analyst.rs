@@ -132,18 +132,11 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
     let app = spawn_app(small_sim()).await;
     let (_, expected) = flagged_list(&app).await;
     let html = app.path("report.html");
-    let out = app
-        .command(&[
-            "report",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--out",
-            html.to_str().unwrap(),
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
+    assert_exit(
+        &app.on_db("report", &["--out", html.to_str().unwrap()])
+            .await,
+        0,
+    );
     let page = std::fs::read_to_string(&html).unwrap();
     // Self-contained: nothing fetched from anywhere.
     assert!(!page.contains("src=") && !page.contains("href="));
@@ -183,18 +176,14 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
     assert_contains(&dom, "高级认证企业 → 一般信用企业");
     assert_contains(&dom, "较上次筛查：信用等级下降");
     assert_contains(&dom, "1个海关注册已注销");
-    let zh = app
-        .command(&[
-            "changes",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--tz",
-            "Asia/Shanghai",
-        ])
-        .output()
-        .await
-        .unwrap();
-    eprintln!("{}", text(&zh.stdout));
+    // `changes` reads alone, in Chinese and local time.
+    let zh = text(
+        &app.on_db("changes", &["--tz", "Asia/Shanghai"])
+            .await
+            .stdout,
+    );
+    assert_contains(&zh, "信用等级下降: 高级认证企业 → 一般信用企业");
+    assert_contains(&zh, "+08:00  变差");
     assert_contains(&dom, "未查到海关进出口信用数据");
     // The analyst's id column, as read (leading zeros kept).
     assert_contains(&dom, "<td>002</td>");
@@ -202,22 +191,15 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
     assert!(dom.matches("<details>").count() >= 6);
     // English on request.
     let en = app.path("report-en.html");
-    let out = app
-        .command(&[
-            "report",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--out",
-            en.to_str().unwrap(),
-            "--lang",
-            "en",
-            "--tz",
-            "Asia/Shanghai",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
+    let args = [
+        "--out",
+        en.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--tz",
+        "Asia/Shanghai",
+    ];
+    assert_exit(&app.on_db("report", &args).await, 0);
     let page = std::fs::read_to_string(&en).unwrap();
     assert_contains(&page, "Needs attention (6)");
     assert_contains(&page, "+08:00");
@@ -229,20 +211,8 @@ async fn the_workbook_reads_back_as_a_manager_needs_it() {
     let app = spawn_app(small_sim()).await;
     let (input, expected) = flagged_list(&app).await;
     let out_path = app.path("r.xlsx");
-    let out = app
-        .command(&[
-            "export",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--format",
-            "xlsx",
-            "--out",
-            out_path.to_str().unwrap(),
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
+    let args = ["--format", "xlsx", "--out", out_path.to_str().unwrap()];
+    assert_exit(&app.on_db("export", &args).await, 0);
     let mut wb: Xlsx<_> = open_workbook(&out_path).unwrap();
     assert_eq!(wb.sheet_names(), ["需关注", "筛查结果", "处罚记录"]);
     let cell = |r: &calamine::Range<Data>, row: usize, col: usize| {
@@ -343,22 +313,19 @@ async fn csv_starts_with_a_bom_unless_asked_not_to() {
     let app = spawn_app(small_sim()).await;
     let (_, input) = app.uscc_list(0..3);
     assert_exit(&app.run(&input, &[]).await, 0);
-    let db = app.db.to_str().unwrap();
-    for (args, bom) in [
-        (vec!["export", "--db", db, "--format", "csv"], true),
-        (
-            vec!["export", "--db", db, "--format", "csv", "--no-bom"],
-            false,
-        ),
-        (vec!["changes", "--db", db, "--format", "csv"], true),
-        (
-            vec!["changes", "--db", db, "--format", "csv", "--no-bom"],
-            false,
-        ),
+    for (sub, args, bom) in [
+        ("export", vec!["--format", "csv"], true),
+        ("export", vec!["--format", "csv", "--no-bom"], false),
+        ("changes", vec!["--format", "csv"], true),
+        ("changes", vec!["--format", "csv", "--no-bom"], false),
     ] {
-        let out = app.command(&args).output().await.unwrap();
+        let out = app.on_db(sub, &args).await;
         assert_exit(&out, 0);
-        assert_eq!(out.stdout.starts_with(b"\xEF\xBB\xBF"), bom, "{args:?}");
+        assert_eq!(
+            out.stdout.starts_with(b"\xEF\xBB\xBF"),
+            bom,
+            "{sub} {args:?}"
+        );
         assert!(!out.stdout.is_empty());
     }
 }
@@ -404,21 +371,8 @@ async fn changes_since_a_local_date_starts_at_local_midnight() {
             local_t.date_naive() + chrono::Days::new(1)
         };
         let (tz_arg, since) = (tz(o), day.to_string());
-        let out = app
-            .command(&[
-                "changes",
-                "--db",
-                app.db.to_str().unwrap(),
-                "--format",
-                "jsonl",
-                "--tz",
-                &tz_arg,
-                "--since",
-                &since,
-            ])
-            .output()
-            .await
-            .unwrap();
+        let args = ["--format", "jsonl", "--tz", &tz_arg, "--since", &since];
+        let out = app.on_db("changes", &args).await;
         assert_exit(&out, 0);
         let n = text(&out.stdout).lines().count();
         assert_eq!(
@@ -429,11 +383,7 @@ async fn changes_since_a_local_date_starts_at_local_midnight() {
         );
     }
     // The text listing reads alone: the name from the list, what it was and became, both dates.
-    let out = app
-        .command(&["changes", "--db", app.db.to_str().unwrap(), "--lang", "en"])
-        .output()
-        .await
-        .unwrap();
+    let out = app.on_db("changes", &["--lang", "en"]).await;
     let listing = text(&out.stdout);
     assert_contains(&listing, &cos[0].name);
     assert_contains(&listing, "no longer found");

@@ -90,6 +90,13 @@ impl TestApp {
         c
     }
 
+    /// `SUBCOMMAND --db DB` plus `extra` (report, export, changes, status), run to the end.
+    pub async fn on_db(&self, sub: &str, extra: &[&str]) -> Output {
+        let mut args = vec![sub, "--db", self.db.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.command(&args).output().await.unwrap()
+    }
+
     /// `run --input FILE --db DB --base-url SIM --no-progress` plus `extra`.
     pub fn run_command(&self, input: &Path, extra: &[&str]) -> tokio::process::Command {
         let base = self.sim.base_url();

@@ -148,20 +148,8 @@ async fn xlsx_export_reads_back_cell_by_cell() {
     let input = app.write("s.csv", list);
     assert_exit(&app.run(&input, &[]).await, 0);
     let out_path = app.path("r.xlsx");
-    let out = app
-        .command(&[
-            "export",
-            "--db",
-            app.db.to_str().unwrap(),
-            "--format",
-            "xlsx",
-            "--out",
-            out_path.to_str().unwrap(),
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
+    let args = ["--format", "xlsx", "--out", out_path.to_str().unwrap()];
+    assert_exit(&app.on_db("export", &args).await, 0);
     let mut wb: Xlsx<_> = open_workbook(&out_path).unwrap();
     let results = wb.worksheet_range("筛查结果").unwrap();
     let cell = |r: &calamine::Range<Data>, row: usize, col: usize| {
