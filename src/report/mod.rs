@@ -177,23 +177,26 @@ impl Pass {
         for f in &a.flags {
             *self.by_flag.entry(*f).or_default() += 1;
         }
-        let name = cols.name(&s.row);
-        for p in &s.punishments {
-            if crate::view::day_of(&p.punish_date).is_some_and(|d| d >= self.since) {
-                let mut h = String::from("<tr>");
-                td_nw(&mut h, &p.punish_date);
-                td(&mut h, &name, false);
-                td(&mut h, &s.row.key, false);
-                td(&mut h, &a.level_now(lang), false);
-                td(&mut h, &p.reg_no, false);
-                td(&mut h, &p.decision_no, false);
-                td(&mut h, &p.case_prop, false);
-                h.push_str("</tr>");
-                self.recent.push(RecentPunishment {
-                    date: p.punish_date.clone(),
-                    html: h,
-                });
-            }
+        let recent = s
+            .punishments
+            .iter()
+            .filter(|p| crate::view::day_of(&p.punish_date).is_some_and(|d| d >= self.since));
+        let mut name = None;
+        for p in recent {
+            let name = name.get_or_insert_with(|| cols.name(&s.row));
+            let mut h = String::from("<tr>");
+            td_nw(&mut h, &p.punish_date);
+            td(&mut h, name, false);
+            td(&mut h, &s.row.key, false);
+            td(&mut h, &a.level_now(lang), false);
+            td(&mut h, &p.reg_no, false);
+            td(&mut h, &p.decision_no, false);
+            td(&mut h, &p.case_prop, false);
+            h.push_str("</tr>");
+            self.recent.push(RecentPunishment {
+                date: p.punish_date.clone(),
+                html: h,
+            });
         }
         if !a.flags.is_empty() {
             self.attention.push(Attention {
