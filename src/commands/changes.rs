@@ -61,9 +61,7 @@ impl Listing<'_> {
     }
 
     fn kind(&self, c: &ChangeRow) -> String {
-        ChangeKind::parse(&c.kind)
-            .map(|k| self.lang.change(k).to_string())
-            .unwrap_or_else(|| c.kind.clone())
+        self.lang.change_text(&c.kind)
     }
 
     fn text(

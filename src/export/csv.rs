@@ -19,7 +19,7 @@ pub(super) fn write(
         w.write_all(BOM)?;
     }
     let cols = ListColumns::of(file);
-    let since = opts.punished_within.cutoff(opts.zone.now().date_naive());
+    let since = opts.punished_within.since_today(opts.zone);
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(
         header_row(&file.headers)

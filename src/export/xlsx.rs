@@ -201,7 +201,7 @@ pub(super) fn write(
     };
     let l = opts.lang;
     let cols = ListColumns::of(file);
-    let since = opts.punished_within.cutoff(opts.zone.now().date_naive());
+    let since = opts.punished_within.since_today(opts.zone);
     let ident = analyst_columns(&cols, Some(&cols.ident));
     let layouts: [(&str, Vec<Column>); 3] = [
         (

@@ -88,7 +88,7 @@ pub fn write_report(
         anyhow::anyhow!("the database has no input file yet: run `qcc-credit run` first")
     })?;
     let cols = ListColumns::of(&file);
-    let since = opts.punished_within.cutoff(opts.zone.now().date_naive());
+    let since = opts.punished_within.since_today(opts.zone);
     let costs = store.run_costs()?;
     let latest_run = costs.iter().find(|c| c.calls > 0).map(|c| c.id);
     let changes: Vec<ChangeRow> = store

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use super::html::{self, bar_chart, esc, header_row, td};
 use super::{Pass, ReportFigures};
-use crate::changes::ChangeKind;
 use crate::credit::Rank;
 use crate::key_state::KeyState;
 use crate::store::{ChangeRow, InputFile, RunCost};
@@ -226,14 +225,11 @@ impl Page<'_> {
             td(&mut h, &self.zone.show(&c.detected_at), false);
             td(&mut h, &self.cols.name_in(c.extra.as_deref()), false);
             td(&mut h, &c.key, false);
-            let kind = ChangeKind::parse(&c.kind)
-                .map(|k| l.change(k))
-                .unwrap_or(c.kind.as_str());
             let _ = write!(
                 h,
                 "<td{}>{}</td>",
                 if c.worse { " class=\"worse\"" } else { "" },
-                esc(kind)
+                esc(&l.change_text(&c.kind))
             );
             let (was, now) = change_values(l, c);
             td(&mut h, &was, false);

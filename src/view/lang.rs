@@ -109,6 +109,13 @@ impl Lang {
         }
     }
 
+    /// A stored change kind as people read it (an unknown kind as stored).
+    pub fn change_text(self, stored: &str) -> String {
+        ChangeKind::parse(stored)
+            .map(|k| self.change(k).to_string())
+            .unwrap_or_else(|| stored.to_string())
+    }
+
     /// "Yes"/"no".
     pub fn yes_no(self, b: bool) -> &'static str {
         if b {

@@ -142,6 +142,11 @@ impl Window {
         back.unwrap_or(NaiveDate::MIN)
     }
 
+    /// The first day that still counts, seen from today in `zone`.
+    pub fn since_today(self, zone: Zone) -> NaiveDate {
+        self.cutoff(zone.now().date_naive())
+    }
+
     /// `近3年` / `within 3 years`.
     pub fn label(self, lang: Lang) -> String {
         match (self, lang) {
