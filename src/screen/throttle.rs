@@ -50,6 +50,23 @@ fn tolerance(interval: Duration, burst: u32) -> Duration {
     interval * burst.saturating_sub(1)
 }
 
+/// At rates where slots would be closer than this, consecutive slots are gathered into a group
+/// that leaves together: one timer wake-up, one send and one answer turn of the runtime for the
+/// group instead of one per call (at 200/s a call alone cost several times its own work in
+/// wake-ups). Groups of `k` leave `1 / floor(rate / k)` apart, so no second ever holds more than
+/// the rate: at most `k - 1` calls a second of the rate are given up to round it.
+const GATHER: Duration = Duration::from_millis(25);
+
+/// How many slots leave together at `fill` calls/s, and how far apart the groups leave.
+fn group(fill: f64) -> (u32, Duration) {
+    let k = (fill * GATHER.as_secs_f64()).floor().max(1.0) as u32;
+    let groups_per_s = (fill / f64::from(k)).floor();
+    if k == 1 || groups_per_s < 1.0 {
+        return (1, Duration::from_secs_f64(1.0 / fill));
+    }
+    (k, Duration::from_secs_f64(1.0 / groups_per_s))
+}
+
 /// Tuning of the backoff controller.
 #[derive(Debug, Clone, Copy)]
 pub struct BackoffConfig {
@@ -79,6 +96,8 @@ struct State {
     fill: f64,
     /// The next free slot on the grid.
     next_slot: Instant,
+    /// The group being filled: when it leaves and how many more calls may join it.
+    gathering: Option<(Instant, u32)>,
     /// Calls allowed back to back: `--burst` until the vendor first throttles, then 1.
     burst: u32,
     /// Where the last cut happened: the rate throttling began at, and when.
@@ -135,6 +154,7 @@ impl Throttle {
             state: Mutex::new(State {
                 fill: qps,
                 next_slot: Instant::now(),
+                gathering: None,
                 burst: burst.max(1),
                 last_max: qps,
                 last_cut: None,
@@ -209,13 +229,26 @@ impl Throttle {
         }
     }
 
-    /// The next slot on the grid, reserved now: at or after `now - tolerance`, `1 / fill` after
-    /// the previous one.
+    /// The next slot on the grid, reserved now: at or after `now - tolerance`, one group
+    /// interval after the previous group; a call joins the group being filled while it has room
+    /// and has not left yet.
     fn reserve(&self, s: &mut State, now: Instant) -> Instant {
-        let interval = Duration::from_secs_f64(1.0 / s.fill.max(self.floor));
-        let earliest = now.checked_sub(tolerance(interval, s.burst)).unwrap_or(now);
-        let slot = s.next_slot.max(earliest);
-        s.next_slot = slot + interval;
+        let slot = match s.gathering {
+            Some((at, more)) if more > 0 && at >= now => {
+                s.gathering = Some((at, more - 1));
+                at
+            }
+            _ => {
+                let (k, apart) = group(s.fill.max(self.floor));
+                let earliest = now
+                    .checked_sub(tolerance(apart / k, s.burst))
+                    .unwrap_or(now);
+                let slot = s.next_slot.max(earliest);
+                s.next_slot = slot + apart;
+                s.gathering = (k > 1).then_some((slot, k - 1));
+                slot
+            }
+        };
         s.sent.push_back(slot.max(now));
         Self::per_second(&mut s.sent, now);
         slot
@@ -407,5 +440,30 @@ mod tests {
         }
         assert!(t.current_qps() > cut, "{} <= {cut}", t.current_qps());
         assert!(t.report().vendor_rate.is_some());
+    }
+
+    /// At 200/s slots are 5 ms apart: they leave five at a time, 25 ms apart, and no second
+    /// holds more than 200. At 20/s each leaves alone, 50 ms apart.
+    #[test]
+    fn close_slots_leave_in_groups_and_no_second_holds_more_than_the_rate() {
+        for (qps, k, apart) in [(200.0, 5, 25), (150.0, 3, 20), (20.0, 1, 50)] {
+            let t = Throttle::new(qps, 1, 16, BackoffConfig::default());
+            let now = Instant::now();
+            let slots: Vec<Instant> = (0..600).map(|_| t.reserve(&mut t.lock(), now)).collect();
+            for (i, g) in slots.chunks(k).enumerate() {
+                assert!(g.iter().all(|s| *s == g[0]), "{qps}/s: group {i} split");
+                assert_eq!(g[0] - slots[0], Duration::from_millis(apart * i as u64));
+            }
+            let busiest = slots
+                .iter()
+                .map(|a| {
+                    slots
+                        .iter()
+                        .filter(|s| **s >= *a && **s - *a < Duration::from_secs(1))
+                        .count()
+                })
+                .max();
+            assert_eq!(busiest, Some(qps as usize), "{qps}/s");
+        }
     }
 }
