@@ -30,3 +30,13 @@ pub enum Outcome {
     /// 207/208/209/218/219: the vendor cannot answer for this key; final.
     Unsupported(String),
 }
+
+impl Outcome {
+    /// The records of the answer: none but for `Found`.
+    pub fn records(&self) -> &[serde_json::Value] {
+        match self {
+            Outcome::Found(records) => records,
+            _ => &[],
+        }
+    }
+}

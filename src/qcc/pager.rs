@@ -29,6 +29,11 @@ impl Pager {
         self.page
     }
 
+    /// Records taken so far.
+    pub fn records(&self) -> u64 {
+        self.records.len() as u64
+    }
+
     /// Take a `Found` page; true when another page must be fetched.
     pub fn absorb(&mut self, outcome: &PageOutcome) -> bool {
         let n = outcome.records.len() as u64;

@@ -150,12 +150,31 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
         ctx.throttle.observe(class == Class::SlowDown, call.latency);
     }
     let clock_corrected = call.outcome.clock_corrected;
+    let before = key.pager.records();
     let more = class == Class::Found && key.pager.absorb(&call.outcome);
-    ctx.send(WriteOp::Call {
-        key_id: item.key_id,
-        call: Box::new(call),
-    })
-    .await;
+    // A full page after full pages sits at its own place in the answer: it can be stored by
+    // shape now rather than whole until the answer comes.
+    let size = (call.outcome.page_size)
+        .filter(|s| *s > 0)
+        .unwrap_or(crate::qcc::pager::PAGE_SIZE);
+    let page_len = call.outcome.records.len() as u64;
+    let aligned =
+        more && page_len == size && before == u64::from(call.page.saturating_sub(1)) * size;
+    let answers = match class {
+        Class::Found => !more,
+        Class::NotFound | Class::Invalid | Class::Unsupported => true,
+        _ => false,
+    };
+    // The call that brings the answer goes with it; any other is queued now.
+    let mut last = Some(Box::new(call));
+    if !answers && let Some(call) = last.take() {
+        ctx.send(WriteOp::Call {
+            key_id: item.key_id,
+            call,
+            aligned,
+        })
+        .await;
+    }
     let c = &ctx.counters;
     let answer = async |outcome: Outcome, counter: &AtomicU64| {
         let op = WriteOp::Answer {
@@ -164,6 +183,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
             status: status.clone(),
             message: message.clone(),
             at: Utc::now(),
+            call: last,
         };
         ctx.finish(counter, op).await
     };

@@ -16,15 +16,23 @@ use crate::qcc::{CallRecord, Outcome};
 /// A change of state for a key, written by the single writer.
 #[derive(Debug, Clone)]
 pub enum WriteOp {
-    /// One call, for the audit trail.
-    Call { key_id: i64, call: Box<CallRecord> },
-    /// The key's answer (all pages): a new screening with its records.
+    /// One call, for the audit trail. `aligned`: a 200 page before the last whose records are
+    /// the answer's slice for its page ([`bodies::Data::Aligned`]).
+    Call {
+        key_id: i64,
+        call: Box<CallRecord>,
+        aligned: bool,
+    },
+    /// The key's answer (all pages): a new screening with its records, and the call that
+    /// brought it (its last page), which travels with it so that the two are written in one
+    /// batch: the call row is then written once, whole, pointing at its screening.
     Answer {
         key_id: i64,
         outcome: Outcome,
         status: Option<String>,
         message: String,
         at: DateTime<Utc>,
+        call: Option<Box<CallRecord>>,
     },
     /// 110: not before `not_before`.
     Defer {
@@ -46,53 +54,67 @@ impl Store {
     /// Apply a batch of writes in one transaction: a kill leaves all of it or none of it.
     pub fn apply(&mut self, run_id: Option<i64>, ops: &[WriteOp]) -> Result<()> {
         let e = self.e();
-        // A key's last call and its answer usually come in the same batch: its 200 bodies are
-        // then stored by their shape at once, never written whole first.
-        let answers: HashMap<i64, &[Value]> = ops
+        // An answer comes with its last call, and usually with its key's earlier pages too. The
+        // answer's screening is written first and the calls after it, each whole at once (the
+        // screening it led to, its body by shape): a call row updated after it was written grows
+        // or shrinks in place, splits its page and leaves it part empty.
+        let mut answered: HashMap<i64, &[Value]> = ops
             .iter()
             .filter_map(|op| match op {
                 WriteOp::Answer {
-                    key_id,
-                    outcome: Outcome::Found(records),
-                    ..
-                } => Some((*key_id, records.as_slice())),
+                    key_id, outcome, ..
+                } => Some((*key_id, outcome.records())),
                 _ => None,
             })
             .collect();
+        let mut held: HashMap<i64, Vec<&CallRecord>> = HashMap::new();
         let tx = self.conn.transaction().map_err(&e)?;
         for op in ops {
-            apply_one(&tx, run_id, op, &answers).map_err(&e)?;
+            match op {
+                WriteOp::Call { key_id, call, .. } if answered.contains_key(key_id) => {
+                    held.entry(*key_id).or_default().push(call);
+                }
+                WriteOp::Call {
+                    key_id,
+                    call,
+                    aligned,
+                } => {
+                    let data = aligned.then_some(bodies::Data::Aligned(&call.outcome.records));
+                    insert_call(&tx, run_id, *key_id, call, data, None).map_err(&e)?;
+                }
+                WriteOp::Answer {
+                    key_id,
+                    outcome,
+                    status,
+                    message,
+                    at,
+                    call,
+                } => {
+                    let answer = Answer {
+                        key_id: *key_id,
+                        run_id,
+                        status: status.as_deref(),
+                        message,
+                        at: ts(*at),
+                    };
+                    let sid = insert_answer(&tx, &answer, outcome).map_err(&e)?;
+                    let records = answered.remove(key_id);
+                    let earlier = held.remove(key_id).unwrap_or_default();
+                    for call in earlier.into_iter().chain(call.as_deref()) {
+                        let data = records.map(|r| bodies::Data::Page(i64::from(call.page), r));
+                        insert_call(&tx, run_id, *key_id, call, data, Some(sid)).map_err(&e)?;
+                    }
+                }
+                other => apply_state(&tx, other).map_err(&e)?,
+            }
         }
         tx.commit().map_err(&e)
     }
 }
 
-fn apply_one(
-    tx: &Transaction<'_>,
-    run_id: Option<i64>,
-    op: &WriteOp,
-    answers: &HashMap<i64, &[Value]>,
-) -> rusqlite::Result<()> {
+/// A key deferred or failed for this run.
+fn apply_state(tx: &Transaction<'_>, op: &WriteOp) -> rusqlite::Result<()> {
     match op {
-        WriteOp::Call { key_id, call } => {
-            insert_call(tx, run_id, *key_id, call, answers.get(key_id).copied())
-        }
-        WriteOp::Answer {
-            key_id,
-            outcome,
-            status,
-            message,
-            at,
-        } => {
-            let answer = Answer {
-                key_id: *key_id,
-                run_id,
-                status: status.as_deref(),
-                message,
-                at: ts(*at),
-            };
-            insert_answer(tx, &answer, outcome)
-        }
         WriteOp::Defer {
             key_id,
             status,
@@ -109,7 +131,6 @@ fn apply_one(
                 ts(*not_before),
                 KeyState::Deferred
             ])?;
-            Ok(())
         }
         WriteOp::Failed {
             key_id,
@@ -121,28 +142,30 @@ fn apply_one(
                 "UPDATE keys SET state=?5, status=?2, message=?3, attempts=?4 WHERE id=?1",
             )?
             .execute(params![key_id, status, message, attempts, KeyState::Failed])?;
-            Ok(())
         }
+        WriteOp::Call { .. } | WriteOp::Answer { .. } => {}
     }
+    Ok(())
 }
 
 /// One call, with its body stored by shape when it can be: any answer but a 200 at once, a 200
-/// when its key's answer is at hand (`answer`); other 200 bodies wait for [`link_calls`].
+/// when its records are known (`records`: the answer's, or the page's own when aligned; and
+/// `screening` the screening it led to); other 200 bodies wait for [`link_calls`].
 fn insert_call(
     tx: &Transaction<'_>,
     run_id: Option<i64>,
     key_id: i64,
     call: &CallRecord,
-    answer: Option<&[Value]>,
+    records: Option<bodies::Data<'_>>,
+    screening: Option<i64>,
 ) -> rusqlite::Result<()> {
     let env = bodies::Envelope {
         status: call.vendor_status.as_deref(),
         message: Some(&call.message),
         order_number: call.order_number.as_deref(),
     };
-    let data = match (call.vendor_status.as_deref(), answer) {
-        (Some("200"), Some(records)) => Some(bodies::Data::Page(i64::from(call.page), records)),
-        (Some("200"), None) => None,
+    let data = match call.vendor_status.as_deref() {
+        Some("200") => records,
         _ => Some(bodies::Data::None),
     };
     let shape = match (&call.body, data) {
@@ -157,10 +180,10 @@ fn insert_call(
     };
     tx.prepare_cached(
         "INSERT INTO calls(run_id, key_id, at, search_key, page, http_status, vendor_status,
-           message, order_number, latency_ms, body, reached, body_id)
+           message, order_number, latency_ms, body, reached, body_id, screening_id)
          VALUES (?1, ?2, ?3,
            CASE WHEN ?4 = (SELECT key FROM keys WHERE id = ?2) THEN '' ELSE ?4 END,
-           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         run_id,
@@ -171,11 +194,12 @@ fn insert_call(
         call.http_status,
         call.vendor_status,
         unless_standard(call.vendor_status.as_deref(), &call.message),
-        call.order_number,
+        call.order_number.as_deref().map(bodies::OrderNumber),
         call.latency.as_millis() as i64,
         body,
         call.reached,
         body_id,
+        screening,
     ])?;
     Ok(())
 }
@@ -205,7 +229,7 @@ struct Answer<'a> {
 
 /// A new screening with its records, the key's new state, and the changes against the key's
 /// previous answer.
-fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rusqlite::Result<()> {
+fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rusqlite::Result<i64> {
     let (st, records): (KeyState, &[Value]) = match outcome {
         Outcome::Found(r) => (KeyState::Found, r),
         Outcome::NotFound => (KeyState::NotFound, &[]),
@@ -268,7 +292,7 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
             insert_change(tx, a, sid, prev_id, &c)?;
         }
     }
-    Ok(())
+    Ok(sid)
 }
 
 fn insert_record(tx: &Transaction<'_>, sid: i64, ord: usize, rec: &Value) -> rusqlite::Result<()> {
@@ -313,7 +337,13 @@ fn link_calls(
     sid: i64,
     records: &[Value],
 ) -> rusqlite::Result<()> {
-    type Row = (i64, i64, String, Option<String>, Option<String>);
+    type Row = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<bodies::StoredOrder>,
+    );
     let calls: Vec<Row> = tx
         .prepare_cached(
             "SELECT id, page, body, message, order_number FROM calls
@@ -327,7 +357,7 @@ fn link_calls(
         let env = bodies::Envelope {
             status: Some("200"),
             message: message.as_deref(),
-            order_number: order_number.as_deref(),
+            order_number: order_number.as_ref().map(|o| o.0.as_str()),
         };
         if let Some(t) = bodies::template(&body, &env, bodies::Data::Page(page, records)) {
             let body_id = bodies::intern(tx, &t)?;

@@ -5,7 +5,8 @@
 //! `calls.body_id`; [`fill`] gives the body back byte for byte from the call's row. A body that
 //! would not come back exactly stays whole in `calls.body`.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params};
 use serde_json::Value;
 
 use super::records::DATA_MARKER;
@@ -22,6 +23,56 @@ pub struct Envelope<'a> {
     pub order_number: Option<&'a str>,
 }
 
+/// The prefix of the vendor's order numbers (`OPERATIONCHECK2022060709324766684283`).
+const ORDER_PREFIX: &str = "OPERATIONCHECK";
+
+/// An OrderNumber as written to `calls.order_number`: in the vendor's form (the prefix and an
+/// even number of digits, 36 characters) as its digits packed two to a byte, 11 bytes, which
+/// `'OPERATIONCHECK' || hex(order_number)` reads back in sqlite3; anything else as text.
+pub struct OrderNumber<'a>(pub &'a str);
+
+impl ToSql for OrderNumber<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match pack_digits(self.0) {
+            Some(packed) => ToSqlOutput::from(packed),
+            None => ToSqlOutput::from(self.0),
+        })
+    }
+}
+
+fn pack_digits(order: &str) -> Option<Vec<u8>> {
+    let digits = order.strip_prefix(ORDER_PREFIX)?.as_bytes();
+    if digits.is_empty() || digits.len() % 2 != 0 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        digits
+            .chunks_exact(2)
+            .map(|d| ((d[0] - b'0') << 4) | (d[1] - b'0'))
+            .collect(),
+    )
+}
+
+/// An OrderNumber read back from `calls.order_number`, packed or as text.
+pub struct StoredOrder(pub String);
+
+impl FromSql for StoredOrder {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Blob(packed) => {
+                let mut s = String::with_capacity(ORDER_PREFIX.len() + 2 * packed.len());
+                s.push_str(ORDER_PREFIX);
+                for b in packed {
+                    s.push_str(&format!("{b:02x}"));
+                }
+                Ok(StoredOrder(s))
+            }
+            ValueRef::Text(_) => String::column_result(value).map(StoredOrder),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
 /// What a body's `Result.Data` holds when its shape is taken.
 #[derive(Debug, Clone, Copy)]
 pub enum Data<'a> {
@@ -30,6 +81,10 @@ pub enum Data<'a> {
     /// A 200's raw page: page number and the answer's records; elided when the page's `Data`
     /// is exactly their slice.
     Page(i64, &'a [Value]),
+    /// A 200 page that is not the answer's last: its own records, known to be the answer's
+    /// slice for its page (every page before it was full, and so is it), so it is shaped
+    /// before the answer comes.
+    Aligned(&'a [Value]),
     /// Already elided into [`DATA_MARKER`] (a body stored before shapes).
     Elided,
 }
@@ -62,7 +117,13 @@ pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String
             }
             *slot = Value::String(DATA_MARKER.to_string());
         }
-        (Data::Page(..), None) => return None,
+        (Data::Aligned(own), Some(slot)) => {
+            if slot.as_array()?.as_slice() != own {
+                return None;
+            }
+            *slot = Value::String(DATA_MARKER.to_string());
+        }
+        (Data::Page(..) | Data::Aligned(_), None) => return None,
         (Data::Elided, Some(slot)) if slot.as_str() == Some(DATA_MARKER) => {}
         (Data::Elided, _) => return None,
         (Data::None, Some(slot)) if slot.as_str() == Some(DATA_MARKER) => return None,
@@ -123,7 +184,13 @@ pub fn intern(tx: &Transaction<'_>, template: &str) -> rusqlite::Result<i64> {
 
 /// Migration to version 7: every stored body that a shape gives back exactly becomes a reference.
 pub fn migrate_bodies(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    type Row = (i64, String, Option<String>, Option<String>, Option<String>);
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<StoredOrder>,
+    );
     let rows: Vec<Row> = tx
         .prepare(
             "SELECT id, body, vendor_status, message, order_number FROM calls
@@ -138,7 +205,7 @@ pub fn migrate_bodies(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let env = Envelope {
             status: status.as_deref(),
             message: message.as_deref(),
-            order_number: order.as_deref(),
+            order_number: order.as_ref().map(|o| o.0.as_str()),
         };
         let data = if body.contains(DATA_MARKER) {
             Data::Elided
@@ -263,5 +330,39 @@ mod tests {
             assert_eq!(store.call_body(i64::from(n) + 1).unwrap().unwrap(), body(n));
         }
         assert_eq!(store.call_body(4).unwrap().unwrap(), "<html>busy</html>");
+    }
+
+    #[test]
+    fn order_numbers_in_the_vendors_form_are_packed_and_read_back() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute("CREATE TABLE t(o TEXT)", []).unwrap();
+        for o in [
+            "OPERATIONCHECK2022060709324766684283",
+            "OPERATIONCHECK123",
+            "OPERATIONCHECK20220607093247666842x3",
+            "ORDER-7",
+            "",
+        ] {
+            c.execute("DELETE FROM t", []).unwrap();
+            c.execute("INSERT INTO t VALUES (?1)", [OrderNumber(o)])
+                .unwrap();
+            let (back, kind, hex): (StoredOrder, String, String) = c
+                .query_row("SELECT o, typeof(o), hex(o) FROM t", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .unwrap();
+            assert_eq!(back.0, o);
+            if o.len() == 36 && kind == "blob" {
+                assert_eq!(format!("OPERATIONCHECK{hex}"), o, "readable in sqlite3");
+            }
+        }
+        let kind: String = c
+            .query_row(
+                "SELECT typeof(?1)",
+                [OrderNumber("OPERATIONCHECK2022060709324766684283")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kind, "blob");
     }
 }

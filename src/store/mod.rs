@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0006_bodies.sql")),
     // Version 7: every stored body that a shape gives back exactly becomes a reference.
     Migration::Rust(bodies::migrate_bodies),
+    Migration::Sql(include_str!("../../migrations/0008_calls_unlinked.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

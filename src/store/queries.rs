@@ -229,7 +229,7 @@ impl Store {
             Option<i64>,
             Option<String>,
             Option<String>,
-            Option<String>,
+            Option<bodies::StoredOrder>,
         );
         let row: Option<Row> = self
             .conn
@@ -259,7 +259,7 @@ impl Store {
         let env = bodies::Envelope {
             status: status.as_deref(),
             message: message.as_deref(),
-            order_number: order_number.as_deref(),
+            order_number: order_number.as_ref().map(|o| o.0.as_str()),
         };
         let body = match (whole, shape) {
             (Some(body), _) => body,

@@ -287,5 +287,17 @@ async fn an_identical_answer_is_stored_once() {
             serde_json::Value::Array(want.to_vec())
         );
         assert_eq!(body["Paging"]["PageIndex"], page);
+        let order = body["OrderNumber"].as_str().unwrap();
+        assert!(
+            order.starts_with("OPERATIONCHECK") && order.len() == 36,
+            "{order}"
+        );
     }
+    // The vendor's order numbers are stored packed, 11 bytes.
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM calls WHERE order_number IS NOT NULL AND typeof(order_number) <> 'blob'"
+        ),
+        0
+    );
 }
