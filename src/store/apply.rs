@@ -95,7 +95,7 @@ impl Store {
                         run_id,
                         status: status.as_deref(),
                         message,
-                        at: ts(*at),
+                        at: *at,
                     };
                     let sid = insert_answer(&tx, &answer, outcome).map_err(&e)?;
                     let records = answered.remove(key_id);
@@ -108,8 +108,34 @@ impl Store {
                 other => apply_state(&tx, other).map_err(&e)?,
             }
         }
+        if let Some(run) = run_id {
+            count_calls(&tx, run, ops).map_err(&e)?;
+        }
         tx.commit().map_err(&e)
     }
+}
+
+/// The run's call counters, kept as calls are written (an index of calls by run would cost an
+/// entry per call).
+fn count_calls(tx: &Transaction<'_>, run_id: i64, ops: &[WriteOp]) -> rusqlite::Result<()> {
+    let (mut calls, mut unreached, mut billed) = (0i64, 0i64, 0i64);
+    for call in ops.iter().filter_map(|op| match op {
+        WriteOp::Call { call, .. } => Some(call.as_ref()),
+        WriteOp::Answer { call, .. } => call.as_deref(),
+        _ => None,
+    }) {
+        calls += 1;
+        unreached += i64::from(!call.reached);
+        billed += i64::from(matches!(call.vendor_status.as_deref(), Some("200" | "201")));
+    }
+    if calls > 0 {
+        tx.prepare_cached(
+            "UPDATE runs SET calls = calls + ?2, unreached = unreached + ?3, billed = billed + ?4
+             WHERE id = ?1",
+        )?
+        .execute(params![run_id, calls, unreached, billed])?;
+    }
+    Ok(())
 }
 
 /// A key deferred or failed for this run.
@@ -188,7 +214,7 @@ fn insert_call(
     .execute(params![
         run_id,
         key_id,
-        ts(call.at),
+        call.at.timestamp(),
         call.search_key,
         call.page,
         call.http_status,
@@ -224,7 +250,7 @@ struct Answer<'a> {
     run_id: Option<i64>,
     status: Option<&'a str>,
     message: &'a str,
-    at: String,
+    at: DateTime<Utc>,
 }
 
 /// A new screening with its records, the key's new state, and the changes against the key's
@@ -254,8 +280,8 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         .map(|(_, _, owner, _)| *owner);
     tx.prepare_cached(
         "INSERT INTO screenings(key_id, run_id, state, status, message, checked_at, record_count,
-           records_of, records_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+           records_of, records_hash, previous_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         a.key_id,
@@ -263,11 +289,12 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         st,
         a.status,
         unless_standard(a.status, a.message),
-        a.at,
+        a.at.timestamp(),
         records.len() as i64,
         same_as,
         // A screening pointing at stored records shares their hash.
-        same_as.is_none().then_some(&hash)
+        same_as.is_none().then_some(&hash),
+        previous.as_ref().map(|(id, ..)| *id),
     ])?;
     let sid = tx.last_insert_rowid();
     if same_as.is_none() {
@@ -280,7 +307,7 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
            not_before=NULL, attempts=0 WHERE id=?1",
     )?
-    .execute(params![a.key_id, st, a.status, a.message, a.at, sid])?;
+    .execute(params![a.key_id, st, a.status, a.message, ts(a.at), sid])?;
     if let Some((prev_id, prev_state, _, _)) = previous
         && same_as.is_none()
         && prev_state.is_answered()
@@ -431,7 +458,7 @@ fn insert_change(
         c.kind.as_str(),
         c.kind.is_worse() as i64,
         c.detail,
-        a.at
+        ts(a.at)
     ])?;
     Ok(())
 }

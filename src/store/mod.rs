@@ -49,6 +49,7 @@ const MIGRATIONS: &[Migration] = &[
     // Version 7: every stored body that a shape gives back exactly becomes a reference.
     Migration::Rust(bodies::migrate_bodies),
     Migration::Sql(include_str!("../../migrations/0008_calls_unlinked.sql")),
+    Migration::Sql(include_str!("../../migrations/0009_compact_rows.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +118,12 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// Timestamps are stored as `YYYY-MM-DDTHH:MM:SSZ` (UTC), which also sorts correctly as text.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// SQL giving a column of Unix seconds (`calls.at`, `screenings.checked_at`) as [`ts`] writes
+/// instants, or the column as it is when it holds text.
+pub(crate) fn instant_text(column: &str) -> String {
+    format!("COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', {column}, 'unixepoch'), {column})")
 }
 
 /// The file a database path names: symlinks resolved, even one pointing at a file not created
@@ -359,17 +366,132 @@ impl Store {
             return Err(self.too_new(version));
         }
         let e = self.e();
+        // A step may rebuild a table others refer to: foreign keys are off while migrating (they
+        // cannot be switched inside a transaction) and checked before each step commits.
+        self.conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(&e)?;
+        let broken = |tx: &rusqlite::Transaction<'_>| -> rusqlite::Result<usize> {
+            let mut check = tx.prepare("PRAGMA foreign_key_check")?;
+            let n = check.query_map([], |_| Ok(()))?.count();
+            Ok(n)
+        };
         for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(&e)?;
+            let before = broken(&tx).map_err(&e)?;
             match step {
                 Migration::Sql(sql) => tx.execute_batch(sql),
                 Migration::Rust(f) => f(&tx),
             }
             .map_err(&e)?;
+            if broken(&tx).map_err(&e)? > before {
+                return Err(e(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                    Some(format!("migration {} would break a reference", i + 1)),
+                )));
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(&e)?;
             tx.commit().map_err(&e)?;
         }
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(&e)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database as version 8 left it (text instants, text order numbers, calls_run and
+    /// screenings_key), migrated to 9: every value reads back the same, ids and references
+    /// stay, the run counters hold what the calls say.
+    #[test]
+    fn version_9_compacts_calls_and_screenings_and_keeps_every_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.sqlite");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..8] {
+                let tx = c.transaction().unwrap();
+                match step {
+                    Migration::Sql(sql) => tx.execute_batch(sql).unwrap(),
+                    Migration::Rust(f) => f(&tx).unwrap(),
+                }
+                tx.commit().unwrap();
+            }
+            c.pragma_update(None, "user_version", 8).unwrap();
+            c.execute_batch(
+                "INSERT INTO runs(id, started_at, command) VALUES (1, '2026-11-01T00:00:00Z', 'run');
+                 INSERT INTO keys(id, key, kind, state, screening_id)
+                   VALUES (1, 'k', 'name', 'found', 2);
+                 INSERT INTO screenings(id, key_id, run_id, state, status, checked_at,
+                   record_count, records_hash)
+                   VALUES (1, 1, 1, 'found', '200', '2026-11-01T08:00:01Z', 1, 'h');
+                 INSERT INTO screenings(id, key_id, run_id, state, status, checked_at,
+                   record_count, records_of)
+                   VALUES (2, 1, 1, 'found', '200', '2026-11-02T08:00:02Z', 1, 1);
+                 INSERT INTO records(id, screening_id, ord, identify_level)
+                   VALUES (1, 1, 0, '高级认证企业');
+                 INSERT INTO calls(run_id, key_id, at, search_key, page, http_status,
+                   vendor_status, order_number, latency_ms, reached, screening_id) VALUES
+                   (1, 1, '2026-11-01T08:00:01Z', '', 1, 200, '200',
+                     'OPERATIONCHECK2026110108000100000001', 5, 1, 1),
+                   (1, 1, '2026-11-02T08:00:02Z', '', 1, 200, '201', 'ORDER-7', 5, 1, 2),
+                   (1, 1, '2026-11-02T08:00:03Z', '', 1, NULL, NULL, NULL, 5, 0, NULL);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let one = |sql: &str| -> String {
+            store
+                .conn
+                .query_row(&format!("SELECT CAST(({sql}) AS TEXT)"), [], |r| {
+                    r.get::<_, Option<String>>(0)
+                })
+                .unwrap()
+                .unwrap_or_default()
+        };
+        assert_eq!(one("SELECT user_version FROM pragma_user_version"), "9");
+        assert_eq!(one("SELECT foreign_keys FROM pragma_foreign_keys"), "1");
+        assert_eq!(
+            one(
+                "SELECT group_concat(typeof(at) || ':' || datetime(at, 'unixepoch'), ' ') FROM calls"
+            ),
+            "integer:2026-11-01 08:00:01 integer:2026-11-02 08:00:02 integer:2026-11-02 08:00:03"
+        );
+        assert_eq!(
+            one("SELECT group_concat(typeof(order_number), ' ') FROM calls"),
+            "blob text null"
+        );
+        assert_eq!(
+            one("SELECT 'OPERATIONCHECK' || hex(order_number) FROM calls WHERE id = 1"),
+            "OPERATIONCHECK2026110108000100000001"
+        );
+        assert_eq!(
+            one(
+                "SELECT group_concat(id || '<' || COALESCE(previous_id, '-'), ' ') FROM screenings"
+            ),
+            "1<- 2<1"
+        );
+        assert_eq!(
+            one("SELECT calls || ' ' || unreached || ' ' || billed FROM runs"),
+            "3 1 2"
+        );
+        assert_eq!(store.calls_in_run(1).unwrap(), (3, 1));
+        assert_eq!(
+            one(
+                "SELECT group_concat(name, ' ') FROM sqlite_master WHERE type = 'index'
+                 AND name IN ('calls_run', 'calls_key', 'screenings_key', 'calls_unlinked')"
+            ),
+            "calls_unlinked"
+        );
+        assert_eq!(one("SELECT COUNT(*) FROM pragma_foreign_key_check"), "0");
+        let past = store.past_screenings(1).unwrap();
+        let at: Vec<&str> = past.iter().map(|p| p.checked_at.as_str()).collect();
+        assert_eq!(at, ["2026-11-01T08:00:01Z", "2026-11-02T08:00:02Z"]);
+        assert_eq!(past[1].levels, ["高级认证企业"]);
     }
 }

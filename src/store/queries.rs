@@ -279,11 +279,12 @@ impl Store {
     pub fn changes(&self, since: Option<&str>, file_id: Option<i64>) -> Result<Vec<ChangeRow>> {
         let side = |s: &str| {
             format!(
-                "{s}.checked_at, {s}.state,
+                "{}, {s}.state,
                  (SELECT group_concat(COALESCE(identify_level, ''), char(31)) FROM records
                    WHERE screening_id = COALESCE({s}.records_of, {s}.id)),
                  (SELECT COUNT(*) FROM punishments p JOIN records r ON r.id = p.record_id
-                   WHERE r.screening_id = COALESCE({s}.records_of, {s}.id))"
+                   WHERE r.screening_id = COALESCE({s}.records_of, {s}.id))",
+                super::instant_text(&format!("{s}.checked_at"))
             )
         };
         let sql = format!(

@@ -65,8 +65,7 @@ impl Store {
     pub fn finish_run(&self, run_id: i64, exit_code: i64, summary: &Value) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE runs SET ended_at=?2, exit_code=?3, summary=?4,
-                   calls=(SELECT COUNT(*) FROM calls WHERE run_id=?1) WHERE id=?1",
+                "UPDATE runs SET ended_at=?2, exit_code=?3, summary=?4 WHERE id=?1",
                 params![run_id, ts(Utc::now()), exit_code, summary.to_string()],
             )
             .map_err(self.e())?;
@@ -94,7 +93,7 @@ impl Store {
     pub fn calls_in_run(&self, run_id: i64) -> Result<(u64, u64)> {
         self.conn
             .query_row(
-                "SELECT COUNT(*), COALESCE(SUM(reached = 0), 0) FROM calls WHERE run_id=?1",
+                "SELECT calls, unreached FROM runs WHERE id=?1",
                 [run_id],
                 |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
             )
@@ -123,8 +122,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, started_at, ended_at, command, exit_code,
-                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id),
-                   (SELECT COUNT(*) FROM calls WHERE run_id=runs.id AND reached=0),
+                   calls, unreached,
                    json_extract(summary, '$.vendor_rate')
                  FROM runs ORDER BY id DESC LIMIT 1",
                 [],
@@ -171,8 +169,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT r.id, r.started_at,
-                   (SELECT COUNT(*) FROM calls c WHERE c.run_id=r.id),
-                   (SELECT COUNT(*) FROM calls c WHERE c.run_id=r.id AND c.vendor_status IN ('200','201')),
+                   r.calls, r.billed,
                    r.exit_code
                  FROM runs r ORDER BY r.id DESC",
             )

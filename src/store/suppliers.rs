@@ -191,12 +191,17 @@ impl Store {
     pub fn past_screenings(&self, key_id: i64) -> Result<Vec<PastScreening>> {
         let mut st = self
             .conn
-            .prepare_cached(
-                "SELECT s.id, s.checked_at, s.state,
+            .prepare_cached(&format!(
+                "WITH RECURSIVE past(id) AS (
+                   SELECT screening_id FROM keys WHERE id = ?1
+                   UNION ALL SELECT s.previous_id FROM screenings s JOIN past ON s.id = past.id
+                     WHERE s.previous_id IS NOT NULL)
+                 SELECT s.id, {}, s.state,
                    (SELECT group_concat(COALESCE(identify_level, ''), char(31)) FROM records
                      WHERE screening_id = COALESCE(s.records_of, s.id))
-                 FROM screenings s WHERE s.key_id=?1 ORDER BY s.id",
-            )
+                 FROM past JOIN screenings s ON s.id = past.id ORDER BY s.id",
+                super::instant_text("s.checked_at")
+            ))
             .map_err(self.e())?;
         st.query_map(params![key_id], |r| {
             let levels: Option<String> = r.get(3)?;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use qcc_credit::simulator::SimConfig;
 use qcc_credit::store::{RunLock, Store};
 use serde_json::json;
 
@@ -299,5 +300,43 @@ async fn an_identical_answer_is_stored_once() {
             "SELECT COUNT(*) FROM calls WHERE order_number IS NOT NULL AND typeof(order_number) <> 'blob'"
         ),
         0
+    );
+}
+
+/// An unchanged re-screen adds one call and one screening per key: at most a tenth of the
+/// database (issue #13). Before calls were written whole at once, their pages were a quarter
+/// empty and the re-screen added 15-20%.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_rescreen_grows_the_database_by_at_most_a_tenth() {
+    let n = 3000;
+    let app = spawn_app(SimConfig {
+        companies: n,
+        ..SimConfig::default()
+    })
+    .await;
+    let (_, input) = app.uscc_list(0..n);
+    let fast = ["--qps", "100000", "--burst", "1000", "--concurrency", "32"];
+    assert_exit(&app.run(&input, &fast).await, 0);
+    let size = || {
+        app.sql()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        std::fs::metadata(&app.db).unwrap().len() as f64
+    };
+    let first = size();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut again = fast.to_vec();
+    again.extend(["--refresh-older-than", "0s"]);
+    let out = app.run(&input, &again).await;
+    assert_exit(&out, 0);
+    assert_contains(
+        &text(&out.stdout),
+        "changes since the previous screening: 0",
+    );
+    let growth = size() / first - 1.0;
+    assert!(
+        growth <= 0.10,
+        "an unchanged re-screen grew the database by {:.1}%",
+        growth * 100.0
     );
 }
