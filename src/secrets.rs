@@ -55,19 +55,22 @@ impl Credentials {
     /// `text` with the key and the secret (as typed and percent-encoded) replaced by `***`: for
     /// bodies and messages from servers that echo the request.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        // Every body passes through here: copy it only where a secret is in it (rare).
+        let mut out: Option<String> = None;
         for s in [self.key.expose_secret(), self.secret.expose_secret()] {
             // A very short value would blank out ordinary text; real keys are 32 characters.
             if s.len() < 6 {
                 continue;
             }
-            out = out.replace(s, "***");
             let encoded = percent_encode(s);
-            if encoded != s {
-                out = out.replace(&encoded, "***");
+            for needle in [s, encoded.as_str()] {
+                let current = out.as_deref().unwrap_or(text);
+                if current.contains(needle) {
+                    out = Some(current.replace(needle, "***"));
+                }
             }
         }
-        out
+        out.unwrap_or_else(|| text.to_string())
     }
 
     /// True when `token` was made from these credentials and `timespan` (the simulator's check).
@@ -88,15 +91,16 @@ pub fn token(key: &str, timespan: &str, secret: &str) -> String {
 
 /// Percent-encoding as a URL query carries a value (unreserved characters kept).
 fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// Replace the value of every `key=` query parameter with `***`, so URLs can be logged.
