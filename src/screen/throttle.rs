@@ -52,14 +52,16 @@ fn tolerance(interval: Duration, burst: u32) -> Duration {
 
 /// At rates where slots would be closer than this, consecutive slots are gathered into a group
 /// that leaves together: one timer wake-up, one send and one answer turn of the runtime for the
-/// group instead of one per call (at 200/s a call alone cost several times its own work in
-/// wake-ups). Groups of `k` leave `1 / floor(rate / k)` apart, so no second ever holds more than
-/// the rate: at most `k - 1` calls a second of the rate are given up to round it.
+/// group instead of one per call. Groups of `k` leave `1 / floor(rate / k)` apart, so no second
+/// ever holds more than the rate (at most `k - 1` calls a second are given up to round it).
 const GATHER: Duration = Duration::from_millis(25);
 
-/// How many slots leave together at `fill` calls/s, and how far apart the groups leave.
-fn group(fill: f64) -> (u32, Duration) {
-    let k = (fill * GATHER.as_secs_f64()).floor().max(1.0) as u32;
+/// How many slots leave together at `fill` calls/s when `spare` call slots are free between
+/// calls (`--concurrency` less the calls a latency keeps in flight), and how far apart the
+/// groups leave. A group fills only from callers already waiting: seats nobody takes are
+/// lost, so a group is never larger than the spare slots (none spare: calls leave one by one).
+fn group(fill: f64, spare: f64) -> (u32, Duration) {
+    let k = (fill * GATHER.as_secs_f64()).min(spare).floor().max(1.0) as u32;
     let groups_per_s = (fill / f64::from(k)).floor();
     if k == 1 || groups_per_s < 1.0 {
         return (1, Duration::from_secs_f64(1.0 / fill));
@@ -239,7 +241,10 @@ impl Throttle {
                 at
             }
             _ => {
-                let (k, apart) = group(s.fill.max(self.floor));
+                let fill = s.fill.max(self.floor);
+                let slots = self.configured_slots - self.withdrawn.load(Ordering::SeqCst);
+                let spare = slots as f64 - (fill * s.latency.as_secs_f64()).ceil();
+                let (k, apart) = group(fill, spare);
                 let earliest = now
                     .checked_sub(tolerance(apart / k, s.burst))
                     .unwrap_or(now);
@@ -442,17 +447,29 @@ mod tests {
         assert!(t.report().vendor_rate.is_some());
     }
 
-    /// At 200/s slots are 5 ms apart: they leave five at a time, 25 ms apart, and no second
-    /// holds more than 200. At 20/s each leaves alone, 50 ms apart.
+    /// At 200/s slots are 5 ms apart: with 16 call slots for 10 in flight (50 ms latency) they
+    /// leave five at a time, 25 ms apart, and no second holds more than 200. With 10 call slots
+    /// none is spare and each leaves alone; at 20/s too. Far above any rate reached (the
+    /// unthrottled bench) a group is no larger than the call slots, so it never holds calls back.
     #[test]
     fn close_slots_leave_in_groups_and_no_second_holds_more_than_the_rate() {
-        for (qps, k, apart) in [(200.0, 5, 25), (150.0, 3, 20), (20.0, 1, 50)] {
-            let t = Throttle::new(qps, 1, 16, BackoffConfig::default());
+        for (qps, slots, latency_ms, k, apart_us) in [
+            (200.0, 16, 50, 5, 25_000),
+            (150.0, 16, 50, 3, 20_000),
+            (200.0, 10, 50, 1, 5_000),
+            (20.0, 16, 50, 1, 50_000),
+            (1e6, 32, 0, 32, 32),
+        ] {
+            let t = Throttle::new(qps, 1, slots, BackoffConfig::default());
+            t.observe(false, Duration::from_millis(latency_ms));
             let now = Instant::now();
             let slots: Vec<Instant> = (0..600).map(|_| t.reserve(&mut t.lock(), now)).collect();
             for (i, g) in slots.chunks(k).enumerate() {
                 assert!(g.iter().all(|s| *s == g[0]), "{qps}/s: group {i} split");
-                assert_eq!(g[0] - slots[0], Duration::from_millis(apart * i as u64));
+                assert_eq!(g[0] - slots[0], Duration::from_micros(apart_us * i as u64));
+            }
+            if qps > 1e5 {
+                continue;
             }
             let busiest = slots
                 .iter()
