@@ -108,15 +108,21 @@ def main():
     n = 500 if QUICK else 2000
     inp = os.path.join(tmp, "throttled.csv")
     subprocess.run([GEN, "known", str(n), inp], check=True)
-    sim = Sim("--companies", str(n), "--latency-ms", "50")
-    code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, "thr.sqlite"),
-                                    "--base-url", sim.base, "--qps", "200", "--concurrency", "16",
-                                    "--no-progress"])
-    calls = sim.stats()["calls"]
-    sim.stop()
-    results["throttled_cpu_per_call_us"] = round(cpu / calls * 1e6, 1)
-    print(f"throttled CPU: {calls} calls at --qps 200, 50 ms latency, --concurrency 16: {cpu:.2f} s CPU "
-          f"in {wall:.1f} s -> {cpu / calls * 1e6:.1f} us CPU per call")
+    # One run varies by 10-15% on a shared 2-core machine: the median of three, each on a fresh
+    # database against a fresh simulator.
+    per_call = []
+    for i in range(3):
+        sim = Sim("--companies", str(n), "--latency-ms", "50")
+        code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, f"thr{i}.sqlite"),
+                                        "--base-url", sim.base, "--qps", "200", "--concurrency", "16",
+                                        "--no-progress"])
+        calls = sim.stats()["calls"]
+        sim.stop()
+        per_call.append(cpu / calls * 1e6)
+        print(f"throttled CPU: {calls} calls at --qps 200, 50 ms latency, --concurrency 16: {cpu:.2f} s CPU "
+              f"in {wall:.1f} s -> {cpu / calls * 1e6:.1f} us CPU per call")
+    results["throttled_cpu_per_call_us"] = round(sorted(per_call)[1], 1)
+    results["throttled_cpu_per_call_us_runs"] = [round(x, 1) for x in per_call]
 
     # 4. Adaptive rate: the vendor's real ceiling (20/s, 120 above it) far below --qps 60.
     n = 700
