@@ -55,7 +55,9 @@ pub struct WriterFailure {
 pub struct WriterHandle {
     tx: mpsc::Sender<WriteOp>,
     room: Arc<Semaphore>,
-    /// The writer thread, woken when the queue is full (it looks only once a tick otherwise).
+    half: usize,
+    /// The writer thread, woken when the queue is half full (it sleeps until a batch's deadline
+    /// otherwise).
     thread: std::thread::Thread,
 }
 
@@ -67,7 +69,9 @@ impl WriterHandle {
             Err(_) => return Err(op),
         }
         self.tx.send(op).map_err(|e| e.0)?;
-        if self.room.available_permits() == 0 {
+        // Half the room taken: wake the writer, so that it commits while the other half fills
+        // (waking it only when full stalled every sender through each commit).
+        if self.room.available_permits() <= self.half {
             self.thread.unpark();
         }
         Ok(())
@@ -126,6 +130,7 @@ impl Writer {
             handle: WriterHandle {
                 tx,
                 room,
+                half: cfg.max_ops.max(1) / 2,
                 thread: join.thread().clone(),
             },
             join,
@@ -188,16 +193,18 @@ fn run(
     }
 }
 
-/// Take queued writes into `batch` until it is full, its deadline passes, or every handle is
-/// dropped (true). The thread sleeps until the deadline unless a sender finds the queue full
-/// and wakes it: a write does not wake it (two wake-ups per call were a tenth of a throttled
-/// run's CPU, and looking every 20 ms was one more per call at 200/s).
+/// Take queued writes into `batch` until it holds half the queue's room, its deadline passes,
+/// or every handle is dropped (true). The thread sleeps until the deadline unless a sender finds
+/// half the room taken and wakes it: a write does not wake it (two wake-ups per call were a
+/// tenth of a throttled run's CPU, and looking every 20 ms was one more per call at 200/s). The
+/// batch closes at half, so senders fill the other half while it commits.
 fn collect(
     rx: &mpsc::Receiver<WriteOp>,
     batch: &mut Vec<WriteOp>,
     max_ops: usize,
     deadline: Instant,
 ) -> bool {
+    let enough = (max_ops / 2).max(1);
     loop {
         while batch.len() < max_ops {
             match rx.try_recv() {
@@ -207,7 +214,7 @@ fn collect(
             }
         }
         let now = Instant::now();
-        if batch.len() >= max_ops || now >= deadline {
+        if batch.len() >= enough || now >= deadline {
             return false;
         }
         std::thread::park_timeout(deadline - now);
