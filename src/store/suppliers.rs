@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::params;
+use rusqlite::OptionalExtension;
 
 use super::queries::{ExportError, ExportRow};
 use super::{Result, Store};
@@ -187,35 +187,54 @@ impl Store {
         .map_err(self.e())
     }
 
-    /// Every screening of a key, oldest first, with its registrations' levels.
+    /// Every screening of a key, oldest first, with its registrations' levels: the key's current
+    /// screening, then each one's `previous_id`, one primary-key lookup per screening (a
+    /// recursive query let SQLite scan the whole table for every key).
     pub fn past_screenings(&self, key_id: i64) -> Result<Vec<PastScreening>> {
+        let e = self.e();
+        let mut next: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT screening_id FROM keys WHERE id = ?1")
+            .and_then(|mut st| st.query_row([key_id], |r| r.get(0)).optional())
+            .map_err(&e)?
+            .flatten();
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "WITH RECURSIVE past(id) AS (
-                   SELECT screening_id FROM keys WHERE id = ?1
-                   UNION ALL SELECT s.previous_id FROM screenings s JOIN past ON s.id = past.id
-                     WHERE s.previous_id IS NOT NULL)
-                 SELECT s.id, {}, s.state,
+                "SELECT s.id, {}, s.state,
                    (SELECT group_concat(COALESCE(identify_level, ''), char(31)) FROM records
-                     WHERE screening_id = COALESCE(s.records_of, s.id))
-                 FROM past JOIN screenings s ON s.id = past.id ORDER BY s.id",
+                     WHERE screening_id = COALESCE(s.records_of, s.id)),
+                   s.previous_id
+                 FROM screenings s WHERE s.id = ?1",
                 super::instant_text("s.checked_at")
             ))
-            .map_err(self.e())?;
-        st.query_map(params![key_id], |r| {
-            let levels: Option<String> = r.get(3)?;
-            Ok(PastScreening {
-                id: r.get(0)?,
-                checked_at: r.get(1)?,
-                state: r.get(2)?,
-                levels: levels
-                    .map(|l| l.split('\u{1f}').map(String::from).collect())
-                    .unwrap_or_default(),
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(self.e())
+            .map_err(&e)?;
+        let mut past: Vec<PastScreening> = Vec::new();
+        // A link can only point back (ids grow); anything else ends the walk.
+        while let Some(id) = next.filter(|id| past.last().is_none_or(|p| *id < p.id)) {
+            let Some((screening, previous)) = st
+                .query_row([id], |r| {
+                    let levels: Option<String> = r.get(3)?;
+                    let screening = PastScreening {
+                        id: r.get(0)?,
+                        checked_at: r.get(1)?,
+                        state: r.get(2)?,
+                        levels: levels
+                            .map(|l| l.split('\u{1f}').map(String::from).collect())
+                            .unwrap_or_default(),
+                    };
+                    Ok((screening, r.get::<_, Option<i64>>(4)?))
+                })
+                .optional()
+                .map_err(&e)?
+            else {
+                break;
+            };
+            past.push(screening);
+            next = previous;
+        }
+        past.reverse();
+        Ok(past)
     }
 
     /// Changes for the worse brought by the current screenings of a file's keys, by screening.
