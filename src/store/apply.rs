@@ -199,6 +199,10 @@ fn insert_call(
         _ => None,
     };
     let body_id = shape.map(|t| bodies::intern(tx, &t)).transpose()?;
+    let pending = match (body_id, data) {
+        (Some(_), Some(bodies::Data::Aligned(own))) => Some(Value::from(own.to_vec()).to_string()),
+        _ => None,
+    };
     let body = if body_id.is_some() {
         None
     } else {
@@ -227,6 +231,10 @@ fn insert_call(
         body_id,
         screening,
     ])?;
+    if let Some(page) = pending {
+        tx.prepare_cached("INSERT INTO pending_pages(call_id, records) VALUES (?1, ?2)")?
+            .execute(params![tx.last_insert_rowid(), page])?;
+    }
     Ok(())
 }
 
@@ -397,6 +405,26 @@ fn link_calls(
                 .execute(params![id, elided])?;
         }
     }
+    // Pages stored by shape before this answer: where the answer holds the same records for
+    // the page, the page's own copy is not needed any more.
+    type Pending = (i64, i64, String, String);
+    let pending: Vec<Pending> = tx
+        .prepare_cached(
+            "SELECT c.id, c.page, b.text, p.records FROM calls c
+               JOIN pending_pages p ON p.call_id = c.id JOIN bodies b ON b.id = c.body_id
+             WHERE c.key_id=?1 AND c.screening_id IS NULL",
+        )?
+        .query_map([key_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, page, shape, own) in pending {
+        let own: Option<Vec<Value>> = serde_json::from_str(&own).ok();
+        if own.is_some() && records::page_slice(&shape, page, records) == own.as_deref() {
+            tx.prepare_cached("DELETE FROM pending_pages WHERE call_id=?1")?
+                .execute([id])?;
+        }
+    }
     tx.prepare_cached("UPDATE calls SET screening_id=?2 WHERE key_id=?1 AND screening_id IS NULL")?
         .execute(params![key_id, sid])?;
     Ok(())
@@ -461,4 +489,120 @@ fn insert_change(
         ts(a.at)
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qcc::{Class, PageOutcome};
+    use serde_json::json;
+
+    fn record(n: usize) -> Value {
+        json!({"Id": format!("r{n}"), "RegNo": format!("{n:010}"), "IdentifyLevel": "一般信用企业"})
+    }
+
+    /// Page 1 of a two-page answer (20 records of 25), as the vendor sends it compactly.
+    fn page_one(records: &[Value]) -> CallRecord {
+        let body = json!({
+            "Status": "200", "Message": "【有效请求】查询成功",
+            "OrderNumber": "OPERATIONCHECK2026113019000000000001",
+            "Paging": {"PageSize": 20, "PageIndex": 1, "TotalRecords": 25},
+            "Result": {"VerifyResult": 1, "Data": records}
+        })
+        .to_string();
+        CallRecord {
+            at: Utc::now(),
+            search_key: "k".into(),
+            page: 1,
+            http_status: Some(200),
+            vendor_status: Some("200".into()),
+            message: "【有效请求】查询成功".into(),
+            order_number: Some("OPERATIONCHECK2026113019000000000001".into()),
+            latency: std::time::Duration::from_millis(5),
+            body: Some(body),
+            reached: true,
+            outcome: PageOutcome {
+                class: Class::Found,
+                records: records.to_vec(),
+                total: Some(25),
+                page_size: Some(20),
+                retry_after: None,
+                clock_corrected: false,
+            },
+        }
+    }
+
+    fn answer(records: Vec<Value>) -> WriteOp {
+        WriteOp::Answer {
+            key_id: 1,
+            outcome: Outcome::Found(records),
+            status: Some("200".into()),
+            message: "【有效请求】查询成功".into(),
+            at: Utc::now(),
+            call: None,
+        }
+    }
+
+    /// A page stored by shape before its answer keeps its own records until an answer agrees
+    /// with them: when the key's paging stops and a later answer brings other records, the page
+    /// still comes back byte for byte as it was received.
+    #[test]
+    fn a_page_stored_before_its_answer_comes_back_whatever_the_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.sqlite")).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO keys(id, key, kind, state) VALUES (1, 'k', 'name', 'pending');
+                 INSERT INTO runs(id, started_at, command) VALUES (1, 'a', 'run'), (2, 'b', 'run'),
+                   (3, 'c', 'run');",
+            )
+            .unwrap();
+        let first: Vec<Value> = (0..20).map(record).collect();
+        let call = page_one(&first);
+        let received = call.body.clone().unwrap();
+        let page = |call: CallRecord| WriteOp::Call {
+            key_id: 1,
+            call: Box::new(call),
+            aligned: true,
+        };
+        let pending = |store: &Store| -> i64 {
+            store
+                .conn
+                .query_row("SELECT COUNT(*) FROM pending_pages", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Run 1: page 1 paid, then the key fails; a later answer holds other records.
+        store.apply(Some(1), &[page(call.clone())]).unwrap();
+        assert_eq!(pending(&store), 1);
+        let body: Option<String> = store
+            .conn
+            .query_row("SELECT body FROM calls WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(body, None, "stored by shape, not whole");
+        assert_eq!(
+            store.call_body(1).unwrap().as_deref(),
+            Some(received.as_str())
+        );
+        let other: Vec<Value> = (100..125).map(record).collect();
+        store.apply(Some(2), &[answer(other)]).unwrap();
+        assert_eq!(pending(&store), 1, "the answer's page 1 differs");
+        assert_eq!(
+            store.call_body(1).unwrap().as_deref(),
+            Some(received.as_str())
+        );
+        // The same page again, and an answer that agrees: the page's own copy goes.
+        store.apply(Some(3), &[page(call)]).unwrap();
+        let all: Vec<Value> = (0..25).map(record).collect();
+        store.apply(Some(3), &[answer(all)]).unwrap();
+        assert_eq!(pending(&store), 1, "only the first page's copy is left");
+        assert_eq!(
+            store.call_body(1).unwrap().as_deref(),
+            Some(received.as_str())
+        );
+        assert_eq!(
+            store.call_body(2).unwrap().as_deref(),
+            Some(received.as_str())
+        );
+    }
 }

@@ -266,7 +266,19 @@ impl Store {
             (None, Some(shape)) => bodies::fill(&shape, &env).unwrap_or(shape),
             (None, None) => return Ok(None),
         };
-        let Some(sid) = sid.filter(|_| body.contains(records::DATA_MARKER)) else {
+        if !body.contains(records::DATA_MARKER) {
+            return Ok(Some(body));
+        }
+        // A page stored before its answer, whose answer never came or differs: its own records.
+        let own: Option<String> = self
+            .conn
+            .prepare_cached("SELECT records FROM pending_pages WHERE call_id=?1")
+            .and_then(|mut st| st.query_row([call_id], |r| r.get(0)).optional())
+            .map_err(self.e())?;
+        if let Some(own) = own.and_then(|o| serde_json::from_str::<Vec<Value>>(&o).ok()) {
+            return Ok(records::restore(&body, &own));
+        }
+        let Some(sid) = sid else {
             return Ok(Some(body));
         };
         let all = self.records_raw(sid)?;
