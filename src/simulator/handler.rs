@@ -85,11 +85,17 @@ pub(super) async fn get_list(
         in_flight: now_in_flight,
         roll_120: dice.slow_down,
     };
-    let (code, body) = answer(&s, &faults, &req);
-    let billed = code == "200" || code == "201";
-    if billed {
-        lock(&s.quota).1 += 1;
-    }
+    // The quota is checked and charged under one lock: calls that arrive together (a client
+    // sends several at once) cannot all take its last unit.
+    let (code, body, billed) = {
+        let mut quota = lock(&s.quota);
+        let (code, body) = answer(&s, &faults, &req, &mut quota);
+        let billed = code == "200" || code == "201";
+        if billed {
+            quota.1 += 1;
+        }
+        (code, body, billed)
+    };
     count(&s, &code, &search_key, billed);
     let date = vendor_now(&s)
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -195,10 +201,15 @@ fn dropped_response() -> Response {
 }
 
 /// The vendor's answer: the first check that fails gives its code, else the data.
-fn answer(s: &Shared, faults: &Faults, req: &Request<'_>) -> (String, Value) {
+fn answer(
+    s: &Shared,
+    faults: &Faults,
+    req: &Request<'_>,
+    used: &mut (i64, u64),
+) -> (String, Value) {
     let refused = authenticate(s, req)
         .or_else(|| traffic(faults, req))
-        .or_else(|| quota(s, faults))
+        .or_else(|| quota(used, faults))
         .map(Err)
         .unwrap_or_else(|| parameters(req));
     let (page_index, page_size) = match refused {
@@ -246,14 +257,14 @@ fn traffic(faults: &Faults, req: &Request<'_>) -> Option<&'static str> {
     (req.over_qps || req.roll_120).then_some("120")
 }
 
-fn quota(s: &Shared, faults: &Faults) -> Option<&'static str> {
-    let mut quota = lock(&s.quota);
-    if quota.0 != today() {
-        *quota = (today(), 0);
+/// 116 once today's billed answers reached the quota; `used` is (day, billed that day).
+fn quota(used: &mut (i64, u64), faults: &Faults) -> Option<&'static str> {
+    if used.0 != today() {
+        *used = (today(), 0);
     }
     faults
         .daily_quota
-        .is_some_and(|limit| quota.1 >= limit)
+        .is_some_and(|limit| used.1 >= limit)
         .then_some("116")
 }
 

@@ -151,6 +151,40 @@ async fn quota_answers_116_until_reset_and_stats_are_served() {
     assert_eq!(stats["per_key"][&c[2].reg_no]["calls"], 2);
 }
 
+/// Calls that arrive together cannot all take the quota's last units: with 5 left and 40
+/// signed calls at once, exactly 5 are answered and billed (the check and the charge were two
+/// locks apart, and a client sending its calls in groups was billed past the quota).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_arriving_together_are_billed_no_further_than_the_quota() {
+    let mut cfg = small_sim();
+    cfg.faults.daily_quota = Some(5);
+    cfg.faults.latency = std::time::Duration::from_millis(20);
+    let app = spawn_app(cfg).await;
+    let base = app.sim.base_url();
+    // A race shows in some rounds only: ten rounds, a new day before each.
+    for round in 1..=10u64 {
+        app.sim.reset_quota();
+        let calls = app.companies(0..40).into_iter().map(|co| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let q = format!("key={DEMO_KEY}&searchKey={}", co.reg_no);
+                get(&base, &q, now(), DEMO_SECRET).await["Status"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+        });
+        let mut answered = 0;
+        for call in calls.collect::<Vec<_>>() {
+            let status = call.await.unwrap();
+            assert!(["200", "201", "116"].contains(&status.as_str()), "{status}");
+            answered += usize::from(status != "116");
+        }
+        assert_eq!(answered, 5, "round {round}");
+        assert_eq!(app.stats().billed, 5 * round, "round {round}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulate_command_serves_the_documented_answers() {
     use tokio::io::AsyncBufReadExt;
