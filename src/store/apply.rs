@@ -1,7 +1,7 @@
 //! Writing answers: a key's state change, its screening, records, punishments and the changes
 //! against its previous answer commit in one transaction, so a kill leaves all of it or none.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
@@ -68,6 +68,11 @@ impl Store {
             })
             .collect();
         let mut held: HashMap<i64, Vec<&CallRecord>> = HashMap::new();
+        // Taken for the batch, put back only when it commits (a failed batch reloads it).
+        let mut unlinked = match self.unlinked.take() {
+            Some(keys) => keys,
+            None => unlinked_keys(&self.conn).map_err(&e)?,
+        };
         let tx = self.conn.transaction().map_err(&e)?;
         for op in ops {
             match op {
@@ -81,6 +86,7 @@ impl Store {
                 } => {
                     let data = aligned.then_some(bodies::Data::Aligned(&call.outcome.records));
                     insert_call(&tx, run_id, *key_id, call, data, None).map_err(&e)?;
+                    unlinked.insert(*key_id);
                 }
                 WriteOp::Answer {
                     key_id,
@@ -97,7 +103,8 @@ impl Store {
                         message,
                         at: *at,
                     };
-                    let sid = insert_answer(&tx, &answer, outcome).map_err(&e)?;
+                    let link = unlinked.remove(key_id);
+                    let sid = insert_answer(&tx, &answer, outcome, link).map_err(&e)?;
                     let records = answered.remove(key_id);
                     let earlier = held.remove(key_id).unwrap_or_default();
                     for call in earlier.into_iter().chain(call.as_deref()) {
@@ -111,8 +118,19 @@ impl Store {
         if let Some(run) = run_id {
             count_calls(&tx, run, ops).map_err(&e)?;
         }
-        tx.commit().map_err(&e)
+        tx.commit().map_err(&e)?;
+        self.unlinked = Some(unlinked);
+        Ok(())
     }
+}
+
+/// The keys with calls that point at no screening yet (through the partial index of such calls).
+fn unlinked_keys(conn: &rusqlite::Connection) -> rusqlite::Result<HashSet<i64>> {
+    conn.prepare(
+        "SELECT DISTINCT key_id FROM calls WHERE screening_id IS NULL AND key_id IS NOT NULL",
+    )?
+    .query_map([], |r| r.get(0))?
+    .collect()
 }
 
 /// The run's call counters, kept as calls are written (an index of calls by run would cost an
@@ -262,8 +280,13 @@ struct Answer<'a> {
 }
 
 /// A new screening with its records, the key's new state, and the changes against the key's
-/// previous answer.
-fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rusqlite::Result<i64> {
+/// previous answer; `link`: the key has earlier calls that point at no screening yet.
+fn insert_answer(
+    tx: &Transaction<'_>,
+    a: &Answer<'_>,
+    outcome: &Outcome,
+    link: bool,
+) -> rusqlite::Result<i64> {
     let (st, records): (KeyState, &[Value]) = match outcome {
         Outcome::Found(r) => (KeyState::Found, r),
         Outcome::NotFound => (KeyState::NotFound, &[]),
@@ -271,14 +294,15 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
         Outcome::Unsupported(_) => (KeyState::Unsupported, &[]),
     };
     let previous: Option<(i64, KeyState, i64, Option<String>)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT s.id, s.state, COALESCE(s.records_of, s.id),
                COALESCE(s.records_hash, (SELECT o.records_hash FROM screenings o
                  WHERE o.id = s.records_of))
              FROM keys k JOIN screenings s ON s.id = k.screening_id WHERE k.id=?1",
-            [a.key_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        )?
+        .query_row([a.key_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     let hash = records::records_hash(records);
     // The same answer as last time: a screening that points at the stored records, not a copy.
@@ -310,7 +334,9 @@ fn insert_answer(tx: &Transaction<'_>, a: &Answer<'_>, outcome: &Outcome) -> rus
             insert_record(tx, sid, ord, rec)?;
         }
     }
-    link_calls(tx, a.key_id, sid, records)?;
+    if link {
+        link_calls(tx, a.key_id, sid, records)?;
+    }
     tx.prepare_cached(
         "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
            not_before=NULL, attempts=0 WHERE id=?1",
@@ -596,5 +622,44 @@ mod tests {
         assert_eq!(pending(&store), 1, "only the first page's copy is left");
         comes_back(&store, 1);
         comes_back(&store, 2);
+    }
+
+    /// The writer knows which keys have calls that wait for a screening without asking the
+    /// database on every answer; a call left waiting by an earlier process (a killed run) is
+    /// still linked by the key's next answer.
+    #[test]
+    fn an_answer_links_the_calls_an_earlier_process_left_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO keys(id, key, kind, state) VALUES (1, 'k', 'name', 'pending');
+                 INSERT INTO runs(id, started_at, command) VALUES (1, 'a', 'run'), (2, 'b', 'run');",
+            )
+            .unwrap();
+        let first: Vec<Value> = (0..20).map(record).collect();
+        let call = WriteOp::Call {
+            key_id: 1,
+            call: Box::new(page_one(&first)),
+            aligned: true,
+        };
+        store.apply(Some(1), &[call]).unwrap();
+        drop(store);
+        let mut store = Store::open(&path).unwrap();
+        store
+            .apply(Some(2), &[answer((0..25).map(record).collect())])
+            .unwrap();
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM calls WHERE screening_id IS NULL"),
+            0
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM pending_pages"), 0);
+        assert_eq!(
+            count("SELECT screening_id FROM calls WHERE id = 1"),
+            count("SELECT screening_id FROM keys WHERE id = 1")
+        );
     }
 }

@@ -154,6 +154,9 @@ fn real_path(db: &Path) -> PathBuf {
 pub struct Store {
     conn: Connection,
     path: String,
+    /// The keys with calls not yet pointing at a screening (the writer's view, loaded on its
+    /// first batch): an answer for any other key has no earlier call to link.
+    unlinked: Option<std::collections::HashSet<i64>>,
 }
 
 /// Held while a run writes: a second run on the same database is refused, not interleaved.
@@ -211,7 +214,11 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let mut store = Store { conn, path: p };
+        let mut store = Store {
+            conn,
+            path: p,
+            unlinked: None,
+        };
         store.check_ours()?;
         let e = store.e();
         store
@@ -296,7 +303,11 @@ impl Store {
             source,
         })?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let store = Store { conn, path: p };
+        let store = Store {
+            conn,
+            path: p,
+            unlinked: None,
+        };
         store
             .conn
             .busy_timeout(std::time::Duration::from_secs(30))
