@@ -7,7 +7,10 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params};
+use std::borrow::Cow;
+
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::records::DATA_MARKER;
 
@@ -90,44 +93,53 @@ pub enum Data<'a> {
 }
 
 /// The shape of `body`: its envelope values and records replaced by markers, when the call's
-/// row and records give the body back exactly. One parse, one serialization of the body.
+/// row and records give the body back exactly.
+///
+/// The body is read as members and raw values ([`Members`]), without building its records
+/// again: the page's `Data` is compared as text with the records written out, and only the small
+/// shape that remains goes through a parse, which must give it back byte for byte (as
+/// [`fill`] and [`super::records::restore`] will write it).
 pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String> {
-    let mut v: Value = serde_json::from_str(body).ok()?;
-    // Only a compact body comes back byte for byte from its parsed value.
-    let compact = v.to_string();
-    if compact != body {
-        return None;
-    }
-    let page_size = v
-        .get("Paging")
-        .and_then(|p| p.get("PageSize"))
-        .and_then(Value::as_u64);
-    let o = v.as_object_mut()?;
-    let slot = o
-        .get_mut("Result")
-        .and_then(|r| r.as_object_mut())
-        .and_then(|r| r.get_mut("Data"));
-    match (data, slot) {
-        (Data::Page(page, all), Some(slot)) => {
-            let size = page_size? as usize;
+    let top = Members::compact(body)?;
+    let mut shape: Vec<(&str, Cow<'_, str>)> = top
+        .0
+        .iter()
+        .map(|(k, v)| (*k, Cow::Borrowed(v.get())))
+        .collect();
+    let result = top.get("Result").and_then(|r| Members::compact(r.get()));
+    let slot = result
+        .as_ref()
+        .and_then(|r| r.get("Data"))
+        .map(RawValue::get);
+    let records = match (data, slot) {
+        (Data::Page(page, all), Some(_)) => {
+            let size = top
+                .get("Paging")
+                .and_then(|p| serde_json::from_str::<Value>(p.get()).ok())
+                .and_then(|p| p.get("PageSize").and_then(Value::as_u64))?
+                as usize;
             let start = (page.max(1) as usize - 1).checked_mul(size)?;
-            let want = all.get(start..(start + size).min(all.len()))?;
-            if slot.as_array()?.as_slice() != want {
-                return None;
-            }
-            *slot = Value::String(DATA_MARKER.to_string());
+            Some(all.get(start..(start + size).min(all.len()))?)
         }
-        (Data::Aligned(own), Some(slot)) => {
-            if slot.as_array()?.as_slice() != own {
-                return None;
-            }
-            *slot = Value::String(DATA_MARKER.to_string());
-        }
+        (Data::Aligned(own), Some(_)) => Some(own),
         (Data::Page(..) | Data::Aligned(_), None) => return None,
-        (Data::Elided, Some(slot)) if slot.as_str() == Some(DATA_MARKER) => {}
+        (Data::Elided, Some(slot)) if slot == DATA_JSON => None,
         (Data::Elided, _) => return None,
-        (Data::None, Some(slot)) if slot.as_str() == Some(DATA_MARKER) => return None,
-        (Data::None, _) => {}
+        (Data::None, Some(slot)) if slot == DATA_JSON => return None,
+        (Data::None, _) => None,
+    };
+    if let (Some(want), Some(slot), Some(result)) = (records, slot, &result) {
+        if serde_json::to_string(want).ok()? != slot {
+            return None;
+        }
+        let members = result
+            .0
+            .iter()
+            .map(|(k, v)| (*k, if *k == "Data" { DATA_JSON } else { v.get() }));
+        let elided = write_object(members);
+        if let Some((_, v)) = shape.iter_mut().find(|(k, _)| *k == "Result") {
+            *v = Cow::Owned(elided);
+        }
     }
     let mut swapped = false;
     for (field, value, marker) in [
@@ -135,21 +147,92 @@ pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String
         ("Message", env.message, MESSAGE_MARKER),
         ("OrderNumber", env.order_number, ORDER_MARKER),
     ] {
-        match o.get(field).and_then(Value::as_str) {
-            Some(have) if Some(have) == value => {
-                o.insert(field.to_string(), Value::String(marker.to_string()));
-                swapped = true;
-            }
+        let Some((_, have)) = shape.iter_mut().find(|(k, _)| *k == field) else {
+            continue;
+        };
+        let marker = Value::String(marker.to_string()).to_string();
+        if value.and_then(|v| serde_json::to_string(v).ok()).as_deref() == Some(&**have) {
+            *have = Cow::Owned(marker);
+            swapped = true;
+        } else if **have == marker {
             // A body whose own text is a marker cannot be told apart.
-            Some(have) if have == marker => return None,
-            _ => {}
+            return None;
         }
     }
     // A body nothing was replaced in is unique to its call: sharing it would store it twice.
     if !swapped && matches!(data, Data::None) {
         return None;
     }
-    Some(v.to_string())
+    let t = write_object(shape.iter().map(|(k, v)| (*k, &**v)));
+    // What the shape holds besides the markers (paging, flags, any other field) must come back
+    // as written: compact, no repeated member, numbers and escapes as a parse writes them.
+    // (Compared as text: a `Value` compared with a string would compare a JSON string.)
+    let written: String = serde_json::from_str::<Value>(&t).ok()?.to_string();
+    (written == t).then_some(t)
+}
+
+/// [`DATA_MARKER`] as a JSON string.
+const DATA_JSON: &str = "\"@records\"";
+
+/// An object's members in order: each name (one without escapes) and its value as written.
+struct Members<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    /// The members of `text`, when it is an object written without whitespace between them
+    /// (written again from its members, it is the same text).
+    fn compact(text: &'a str) -> Option<Members<'a>> {
+        let m: Members<'a> = serde_json::from_str(text).ok()?;
+        let len = 2
+            + m.0.len().saturating_sub(1)
+            + m.0
+                .iter()
+                .map(|(k, v)| k.len() + 3 + v.get().len())
+                .sum::<usize>();
+        (len == text.len()).then_some(m)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<&'de str, &'de RawValue>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// `{"name":value,...}` from names (without escapes) and values as written.
+fn write_object<'v>(members: impl Iterator<Item = (&'v str, &'v str)>) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in members.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(k);
+        out.push_str("\":");
+        out.push_str(v);
+    }
+    out.push('}');
+    out
 }
 
 /// The body a template stands for, given its call's row.
@@ -364,5 +447,89 @@ mod tests {
             )
             .unwrap();
         assert_eq!(kind, "blob");
+    }
+
+    mod prop {
+        use super::*;
+        use crate::store::records::restore;
+        use proptest::prelude::*;
+
+        /// A body as a vendor (or a broken proxy) might write it: members in any order, spaces
+        /// between them or not, a repeated member, escapes, numbers, a marker of our own.
+        fn body() -> impl Strategy<Value = (String, bool)> {
+            let sep = prop_oneof![3 => Just(""), 1 => Just(" ")];
+            let message = prop_oneof![
+                Just("\"【有效请求】查询成功\""),
+                Just("\"\\u3010有效请求】查询成功\""),
+                Just("\"@message\""),
+            ];
+            let data = prop_oneof![
+                Just(r#"[{"RegNo":"1","PunishList":[]}]"#),
+                Just(r#"[{"RegNo": "1","PunishList":[]}]"#),
+                Just(r#"[{"RegNo":"1.0","N":1.0}]"#),
+                Just(r#""@records""#),
+                Just("[]"),
+            ];
+            let paging = prop_oneof![
+                Just(r#"{"PageSize":20,"PageIndex":1,"TotalRecords":1}"#),
+                Just(r#"{"PageSize": 20,"PageIndex":1,"TotalRecords":1}"#),
+                Just(r#"{"PageSize":2e1,"PageIndex":1,"TotalRecords":1}"#),
+            ];
+            (
+                sep.clone(),
+                sep,
+                message,
+                data,
+                paging,
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(s1, s2, message, data, paging, repeat, extra)| {
+                    let mut m = vec![
+                        format!(r#""Status":"200""#),
+                        format!(r#""Message":{message}"#),
+                        format!(r#""OrderNumber":"OPERATIONCHECK2026113015535100000000""#),
+                        format!(r#""Paging":{paging}"#),
+                        format!(r#""Result":{{"VerifyResult":1,{s2}"Data":{data}}}"#),
+                    ];
+                    if repeat {
+                        m.push(r#""Status":"201""#.into());
+                    }
+                    if extra {
+                        m.insert(2, r#""X":[1,{"a":null}]"#.into());
+                    }
+                    let plain = s1.is_empty()
+                        && s2.is_empty()
+                        && !repeat
+                        && !message.contains("\\u")
+                        && !message.contains('@')
+                        && data.starts_with(r#"[{"RegNo":"1","#)
+                        && !paging.contains(' ')
+                        && !paging.contains('e');
+                    (format!("{{{}}}", m.join(&format!(",{s1}"))), plain)
+                })
+        }
+
+        proptest! {
+            /// Whatever the body, a shape gives it back byte for byte; an ordinary one has one.
+            #[test]
+            fn a_shape_always_gives_its_body_back((body, plain) in body(), page in any::<bool>()) {
+                let parsed: Option<Value> = serde_json::from_str(&body).ok();
+                let records: Vec<Value> = parsed
+                    .as_ref()
+                    .and_then(|v| v.pointer("/Result/Data"))
+                    .and_then(|d| d.as_array().cloned())
+                    .unwrap_or_default();
+                let data = if page { Data::Page(1, &records) } else { Data::None };
+                match template(&body, &ENV, data) {
+                    Some(t) => {
+                        let filled = fill(&t, &ENV).unwrap();
+                        let back = if page { restore(&filled, &records).unwrap() } else { filled };
+                        prop_assert_eq!(back, body);
+                    }
+                    None => prop_assert!(!plain, "an ordinary body has a shape: {}", body),
+                }
+            }
+        }
     }
 }
