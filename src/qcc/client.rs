@@ -39,7 +39,8 @@ pub struct CallRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageOutcome {
     pub class: Class,
-    /// Records of this page (only for `Found`).
+    /// Records of this page (only for `Found`; moved to the key's [`super::Pager`], which gives
+    /// an aligned page's back to its call).
     pub records: Vec<Value>,
     /// `Paging.TotalRecords`, when sent.
     pub total: Option<u64>,

@@ -34,10 +34,11 @@ impl Pager {
         self.records.len() as u64
     }
 
-    /// Take a `Found` page; true when another page must be fetched.
-    pub fn absorb(&mut self, outcome: &PageOutcome) -> bool {
+    /// Take a `Found` page's records (moved out of `outcome`); true when another page must be
+    /// fetched.
+    pub fn absorb(&mut self, outcome: &mut PageOutcome) -> bool {
         let n = outcome.records.len() as u64;
-        self.records.extend(outcome.records.iter().cloned());
+        self.records.append(&mut outcome.records);
         let size = outcome.page_size.filter(|s| *s > 0).unwrap_or(PAGE_SIZE);
         let more = match outcome.total {
             Some(total) => n > 0 && u64::from(self.page) * size < total,
@@ -49,6 +50,11 @@ impl Pager {
         } else {
             false
         }
+    }
+
+    /// The last `n` records taken.
+    pub fn last(&self, n: usize) -> &[Value] {
+        &self.records[self.records.len().saturating_sub(n)..]
     }
 
     /// A 201 on a later page ends paging; on the first page the key is not found.

@@ -140,7 +140,7 @@ pub(super) async fn process_key(ctx: &Ctx, item: WorkItem) {
     }
 }
 
-async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRecord) -> Next {
+async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: CallRecord) -> Next {
     let class = call.outcome.class;
     let status = call.vendor_status.clone();
     let message = call.message.clone();
@@ -151,15 +151,19 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, call: CallRec
     }
     let clock_corrected = call.outcome.clock_corrected;
     let before = key.pager.records();
-    let more = class == Class::Found && key.pager.absorb(&call.outcome);
+    let page_len = call.outcome.records.len() as u64;
+    // The page's records move to the pager, which builds the answer from them.
+    let more = class == Class::Found && key.pager.absorb(&mut call.outcome);
     // A full page after full pages sits at its own place in the answer: it can be stored by
-    // shape now rather than whole until the answer comes.
+    // shape now rather than whole until the answer comes, with its own records.
     let size = (call.outcome.page_size)
         .filter(|s| *s > 0)
         .unwrap_or(crate::qcc::pager::PAGE_SIZE);
-    let page_len = call.outcome.records.len() as u64;
     let aligned =
         more && page_len == size && before == u64::from(call.page.saturating_sub(1)) * size;
+    if aligned {
+        call.outcome.records = key.pager.last(page_len as usize).to_vec();
+    }
     let answers = match class {
         Class::Found => !more,
         Class::NotFound | Class::Invalid | Class::Unsupported => true,

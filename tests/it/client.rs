@@ -27,10 +27,10 @@ async fn fetch_all(
     let mut pager = Pager::new();
     let mut calls = Vec::new();
     loop {
-        let rec = c.fetch_page(search_key, pager.page()).await;
+        let mut rec = c.fetch_page(search_key, pager.page()).await;
         let class = rec.outcome.class;
         let message = rec.message.clone();
-        let more = class == Class::Found && pager.absorb(&rec.outcome);
+        let more = class == Class::Found && pager.absorb(&mut rec.outcome);
         calls.push(rec);
         match class {
             Class::Found if more => continue,
