@@ -86,21 +86,36 @@ pub fn token(key: &str, timespan: &str, secret: &str) -> String {
     h.update(key.as_bytes());
     h.update(timespan.as_bytes());
     h.update(secret.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02X}")).collect()
+    let mut out = String::with_capacity(32);
+    for b in h.finalize() {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
+
+/// Upper-case hex digits, for the token and for percent-encoding.
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Percent-encoding as a URL query carries a value (unreserved characters kept).
 fn percent_encode(s: &str) -> String {
-    use std::fmt::Write;
     let mut out = String::with_capacity(s.len());
+    percent_encode_into(&mut out, s);
+    out
+}
+
+/// [`percent_encode`], appended to `out`: how request URLs carry values, so that a server that
+/// echoes one is redacted by the same spelling.
+pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(b as char);
         } else {
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
-    out
 }
 
 /// Replace the value of every `key=` query parameter with `***`, so URLs can be logged.

@@ -106,17 +106,23 @@ impl VendorClient {
 
     /// The request URL (contains the key: log only through [`redact_url`]).
     pub fn request_url(&self, search_key: &str, page: u32) -> Url {
-        let mut u = self.endpoint.url().clone();
-        u.query_pairs_mut()
-            .append_pair("key", self.creds.key())
-            .append_pair("searchKey", search_key)
-            .append_pair("pageIndex", &page.to_string())
-            .append_pair("pageSize", &PAGE_SIZE.to_string());
-        // Form encoding writes a space as `+`; the vendor document asks for percent-encoding, so
-        // spell it `%20` (a literal `+` is already `%2B`).
-        if let Some(q) = u.query().map(|q| q.replace('+', "%20")) {
-            u.set_query(Some(&q));
+        let mut query = String::with_capacity(64 + 3 * search_key.len());
+        for (name, value) in [
+            ("key", self.creds.key()),
+            ("searchKey", search_key),
+            ("pageIndex", &page.to_string()),
+            ("pageSize", &PAGE_SIZE.to_string()),
+        ] {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(name);
+            query.push('=');
+            // Percent-encoded as the vendor document asks (a space is `%20`, never `+`).
+            crate::secrets::percent_encode_into(&mut query, value);
         }
+        let mut u = self.endpoint.url().clone();
+        u.set_query(Some(&query));
         u
     }
 
