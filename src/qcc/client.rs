@@ -9,7 +9,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use reqwest::Url;
-use serde_json::Value;
 
 use super::envelope::Envelope;
 use super::status::{Class, classify_status};
@@ -36,12 +35,12 @@ pub struct CallRecord {
 }
 
 /// One page's classified result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PageOutcome {
     pub class: Class,
     /// Records of this page (only for `Found`; moved to the key's [`super::Pager`], which gives
     /// an aligned page's back to its call).
-    pub records: Vec<Value>,
+    pub records: Vec<super::RawRecord>,
     /// `Paging.TotalRecords`, when sent.
     pub total: Option<u64>,
     /// `Paging.PageSize`, when sent.

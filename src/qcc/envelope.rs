@@ -1,9 +1,13 @@
 //! The response envelope, tolerant by design: `Status` as string or number, `Paging`/`Result`
-//! missing or null, empty strings, unknown fields. Records stay `serde_json::Value` so that what
-//! is stored and exported is exactly what the vendor sent.
+//! missing or null, empty strings, unknown fields. Records stay their JSON text as received
+//! ([`RawRecord`]): what is stored and exported is exactly what the vendor sent, and they are
+//! read once, by the writer.
 
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+use super::RawRecord;
 
 /// `{"Status","Message","OrderNumber","Paging","Result"}`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -38,7 +42,7 @@ pub struct ResultBody {
     #[serde(default, deserialize_with = "lenient_u64")]
     pub verify_result: Option<u64>,
     #[serde(default, deserialize_with = "lenient_vec")]
-    pub data: Vec<Value>,
+    pub data: Vec<RawRecord>,
 }
 
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -58,11 +62,49 @@ fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
     })
 }
 
-fn lenient_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(v) => v,
-        _ => Vec::new(),
-    })
+/// `Data`: the array's records as written, or none when it is not an array. One pass over the
+/// text, one allocation per record.
+fn lenient_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RawRecord>, D::Error> {
+    struct Records;
+    impl<'de> Visitor<'de> for Records {
+        type Value = Vec<RawRecord>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of records")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(rec) = seq.next_element::<RawRecord>()? {
+                out.push(rec);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(Records)
 }
 
 #[cfg(test)]
@@ -80,5 +122,19 @@ mod tests {
         assert_eq!(e.result.unwrap().verify_result, Some(1));
         let e: Envelope = serde_json::from_str(r#"{"Status":"116","Message":"x"}"#).unwrap();
         assert!(e.result.is_none());
+        // Records stay as written; a Data that is not an array holds none.
+        let e: Envelope = serde_json::from_str(
+            r#"{"Status":"200","Result":{"Data":[{"RegNo": "1"},{"A":[1,{"b":null}]}]}}"#,
+        )
+        .unwrap();
+        let result = e.result.unwrap();
+        let data: Vec<&str> = result.data.iter().map(|r| r.get()).collect();
+        assert_eq!(data, [r#"{"RegNo": "1"}"#, r#"{"A":[1,{"b":null}]}"#]);
+        for odd in [r#"{"a":[1]}"#, r#""x""#, "1", "1.5", "true", "null"] {
+            let e: Envelope =
+                serde_json::from_str(&format!(r#"{{"Status":"200","Result":{{"Data":{odd}}}}}"#))
+                    .unwrap();
+            assert!(e.result.unwrap().data.is_empty(), "{odd}");
+        }
     }
 }

@@ -18,11 +18,14 @@ pub use envelope::{Envelope, Paging};
 pub use pager::{MAX_PAGES, PAGE_SIZE, Pager};
 pub use status::{Class, classify_status};
 
+/// A vendor record (`Result.Data[]`) exactly as received: its JSON text.
+pub type RawRecord = Box<serde_json::value::RawValue>;
+
 /// The answer for one key after all its pages, as the screening stores it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// 200: the records of all pages, each exactly as received.
-    Found(Vec<serde_json::Value>),
+    Found(Vec<RawRecord>),
     /// 201: checked and absent.
     NotFound,
     /// 202/213/215/223 (or a local rejection): the key is final.
@@ -33,7 +36,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The records of the answer: none but for `Found`.
-    pub fn records(&self) -> &[serde_json::Value] {
+    pub fn records(&self) -> &[RawRecord] {
         match self {
             Outcome::Found(records) => records,
             _ => &[],

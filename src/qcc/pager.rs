@@ -1,8 +1,6 @@
 //! Paging: a key's answer can span several pages; this accumulates them and says which comes next.
 
-use serde_json::Value;
-
-use super::{Outcome, PageOutcome};
+use super::{Outcome, PageOutcome, RawRecord};
 
 /// Every call is billed, so ask for the largest page the vendor allows.
 pub const PAGE_SIZE: u64 = 20;
@@ -12,7 +10,7 @@ pub const MAX_PAGES: u32 = 5000 / PAGE_SIZE as u32 + 1;
 /// Accumulates the pages of one key and says which page comes next.
 #[derive(Debug, Default)]
 pub struct Pager {
-    records: Vec<Value>,
+    records: Vec<RawRecord>,
     page: u32,
 }
 
@@ -53,7 +51,7 @@ impl Pager {
     }
 
     /// The last `n` records taken.
-    pub fn last(&self, n: usize) -> &[Value] {
+    pub fn last(&self, n: usize) -> &[RawRecord] {
         &self.records[self.records.len().saturating_sub(n)..]
     }
 

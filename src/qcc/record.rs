@@ -1,6 +1,7 @@
 //! The vendor's record (`Result.Data[]`) and punishment (`PunishList[]`) fields: their names in
-//! one place, and tolerant accessors. Records stay `serde_json::Value` so that what is stored and
-//! exported is exactly what the vendor sent; these names are how the rest of the crate reads them.
+//! one place, and tolerant accessors on a record's value. A record travels from the client to
+//! the writer as its JSON text ([`super::RawRecord`]), so that what is stored and exported is
+//! exactly what the vendor sent; these names are how the rest of the crate reads it.
 
 use std::borrow::Cow;
 

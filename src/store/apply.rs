@@ -3,15 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
-use serde_json::Value;
-
 use super::{Result, Store, ts};
 use super::{bodies, records};
 use crate::changes::{Change, Snapshot, is_cancelled};
 use crate::key_state::KeyState;
 use crate::qcc::{CallRecord, Outcome};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
 /// A change of state for a key, written by the single writer.
 #[derive(Debug, Clone)]
@@ -58,12 +56,10 @@ impl Store {
         // answer's screening is written first and the calls after it, each whole at once (the
         // screening it led to, its body by shape): a call row updated after it was written grows
         // or shrinks in place, splits its page and leaves it part empty.
-        let mut answered: HashMap<i64, &[Value]> = ops
+        let answered: HashSet<i64> = ops
             .iter()
             .filter_map(|op| match op {
-                WriteOp::Answer {
-                    key_id, outcome, ..
-                } => Some((*key_id, outcome.records())),
+                WriteOp::Answer { key_id, .. } => Some(*key_id),
                 _ => None,
             })
             .collect();
@@ -76,7 +72,7 @@ impl Store {
         let tx = self.conn.transaction().map_err(&e)?;
         for op in ops {
             match op {
-                WriteOp::Call { key_id, call, .. } if answered.contains_key(key_id) => {
+                WriteOp::Call { key_id, call, .. } if answered.contains(key_id) => {
                     held.entry(*key_id).or_default().push(call);
                 }
                 WriteOp::Call {
@@ -84,7 +80,17 @@ impl Store {
                     call,
                     aligned,
                 } => {
-                    let data = aligned.then_some(bodies::Data::Aligned(&call.outcome.records));
+                    let own: Vec<records::Reading<'_>> = match aligned {
+                        true => call
+                            .outcome
+                            .records
+                            .iter()
+                            .map(|r| records::read(r))
+                            .collect(),
+                        false => Vec::new(),
+                    };
+                    let own = canonical(&own);
+                    let data = aligned.then_some(bodies::Data::Aligned(&own));
                     insert_call(&tx, run_id, *key_id, call, data, None).map_err(&e)?;
                     unlinked.insert(*key_id);
                 }
@@ -104,12 +110,17 @@ impl Store {
                         at: *at,
                     };
                     let link = unlinked.remove(key_id);
-                    let sid = insert_answer(&tx, &answer, outcome, link).map_err(&e)?;
-                    let records = answered.remove(key_id);
+                    // Each record read once: its columns, and its text for the hash and shapes.
+                    let readings: Vec<records::Reading<'_>> =
+                        outcome.records().iter().map(|r| records::read(r)).collect();
+                    let texts = canonical(&readings);
+                    let sid = insert_answer(&tx, &answer, outcome, &readings, &texts, link)
+                        .map_err(&e)?;
                     let earlier = held.remove(key_id).unwrap_or_default();
                     for call in earlier.into_iter().chain(call.as_deref()) {
-                        let data = records.map(|r| bodies::Data::Page(i64::from(call.page), r));
-                        insert_call(&tx, run_id, *key_id, call, data, Some(sid)).map_err(&e)?;
+                        let data = bodies::Data::Page(i64::from(call.page), &texts);
+                        insert_call(&tx, run_id, *key_id, call, Some(data), Some(sid))
+                            .map_err(&e)?;
                     }
                 }
                 other => apply_state(&tx, other).map_err(&e)?,
@@ -122,6 +133,11 @@ impl Store {
         self.unlinked = Some(unlinked);
         Ok(())
     }
+}
+
+/// The canonical texts of records read.
+fn canonical<'a>(readings: &'a [records::Reading<'_>]) -> Vec<&'a str> {
+    readings.iter().map(|r| r.canonical.as_ref()).collect()
 }
 
 /// The keys with calls that point at no screening yet (through the partial index of such calls).
@@ -218,7 +234,7 @@ fn insert_call(
     };
     let body_id = shape.map(|t| bodies::intern(tx, &t)).transpose()?;
     let pending = match (body_id, data) {
-        (Some(_), Some(bodies::Data::Aligned(own))) => serde_json::to_string(own).ok(),
+        (Some(_), Some(bodies::Data::Aligned(own))) => Some(records::array_text(own)),
         _ => None,
     };
     let body = if body_id.is_some() {
@@ -300,13 +316,15 @@ fn insert_answer(
     tx: &Transaction<'_>,
     a: &Answer<'_>,
     outcome: &Outcome,
+    records: &[records::Reading<'_>],
+    texts: &[&str],
     link: bool,
 ) -> rusqlite::Result<i64> {
-    let (st, records): (KeyState, &[Value]) = match outcome {
-        Outcome::Found(r) => (KeyState::Found, r),
-        Outcome::NotFound => (KeyState::NotFound, &[]),
-        Outcome::Invalid(_) => (KeyState::Invalid, &[]),
-        Outcome::Unsupported(_) => (KeyState::Unsupported, &[]),
+    let st = match outcome {
+        Outcome::Found(_) => KeyState::Found,
+        Outcome::NotFound => KeyState::NotFound,
+        Outcome::Invalid(_) => KeyState::Invalid,
+        Outcome::Unsupported(_) => KeyState::Unsupported,
     };
     let previous: Option<(i64, KeyState, i64, Option<String>)> = tx
         .prepare_cached(PREVIOUS_SCREENING)?
@@ -314,7 +332,7 @@ fn insert_answer(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let hash = records::records_hash(records);
+    let hash = records::records_hash_of(texts);
     // The same answer as last time: a screening that points at the stored records, not a copy.
     let same_as = previous
         .as_ref()
@@ -345,7 +363,7 @@ fn insert_answer(
         }
     }
     if link {
-        link_calls(tx, a.key_id, sid, records)?;
+        link_calls(tx, a.key_id, sid, texts)?;
     }
     tx.prepare_cached(
         "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
@@ -366,9 +384,15 @@ fn insert_answer(
     Ok(sid)
 }
 
-fn insert_record(tx: &Transaction<'_>, sid: i64, ord: usize, rec: &Value) -> rusqlite::Result<()> {
-    let (cols, puns) = records::columns(rec);
-    let extra = records::extra(rec);
+fn insert_record(
+    tx: &Transaction<'_>,
+    sid: i64,
+    ord: usize,
+    rec: &records::Reading<'_>,
+) -> rusqlite::Result<()> {
+    let records::Reading {
+        cols, puns, extra, ..
+    } = rec;
     tx.prepare_cached(
         "INSERT INTO records(screening_id, ord, vendor_id, reg_gov, trade_type, reg_date, reg_no,
            admin_area, econo_area, special_area, cancel_flag, annual_status, validity_date,
@@ -406,7 +430,7 @@ fn link_calls(
     tx: &Transaction<'_>,
     key_id: i64,
     sid: i64,
-    records: &[Value],
+    records: &[&str],
 ) -> rusqlite::Result<()> {
     type Row = (
         i64,
@@ -451,8 +475,9 @@ fn link_calls(
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (id, page, shape, own) in pending {
-        let own: Option<Vec<Value>> = serde_json::from_str(&own).ok();
-        if own.is_some() && records::page_slice(&shape, page, records) == own.as_deref() {
+        // Both written as the canonical texts of their records.
+        let answer = records::page_slice(&shape, page, records).map(records::array_text);
+        if answer.as_deref() == Some(own.as_str()) {
             tx.prepare_cached("DELETE FROM pending_pages WHERE call_id=?1")?
                 .execute([id])?;
         }
@@ -526,8 +551,15 @@ fn insert_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qcc::{Class, PageOutcome};
-    use serde_json::json;
+    use crate::qcc::{Class, PageOutcome, RawRecord};
+    use serde_json::{Value, json};
+
+    fn raw(records: &[Value]) -> Vec<RawRecord> {
+        records
+            .iter()
+            .map(|r| serde_json::value::RawValue::from_string(r.to_string()).unwrap())
+            .collect()
+    }
 
     fn record(n: usize) -> Value {
         json!({"Id": format!("r{n}"), "RegNo": format!("{n:010}"), "IdentifyLevel": "一般信用企业"})
@@ -555,7 +587,7 @@ mod tests {
             reached: true,
             outcome: PageOutcome {
                 class: Class::Found,
-                records: records.to_vec(),
+                records: raw(records),
                 total: Some(25),
                 page_size: Some(20),
                 retry_after: None,
@@ -567,7 +599,7 @@ mod tests {
     fn answer(records: Vec<Value>) -> WriteOp {
         WriteOp::Answer {
             key_id: 1,
-            outcome: Outcome::Found(records),
+            outcome: Outcome::Found(raw(&records)),
             status: Some("200".into()),
             message: "【有效请求】查询成功".into(),
             at: Utc::now(),

@@ -81,13 +81,13 @@ impl FromSql for StoredOrder {
 pub enum Data<'a> {
     /// No records (any answer but a 200): a marker there would not come back, so no shape.
     None,
-    /// A 200's raw page: page number and the answer's records; elided when the page's `Data`
-    /// is exactly their slice.
-    Page(i64, &'a [Value]),
+    /// A 200's raw page: page number and the answer's records (their canonical texts); elided
+    /// when the page's `Data` is exactly their slice.
+    Page(i64, &'a [&'a str]),
     /// A 200 page that is not the answer's last: its own records, known to be the answer's
     /// slice for its page (every page before it was full, and so is it), so it is shaped
     /// before the answer comes.
-    Aligned(&'a [Value]),
+    Aligned(&'a [&'a str]),
     /// Already elided into [`DATA_MARKER`] (a body stored before shapes).
     Elided,
 }
@@ -129,7 +129,7 @@ pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String
         (Data::None, _) => None,
     };
     if let (Some(want), Some(slot), Some(result)) = (records, slot, &result) {
-        if serde_json::to_string(want).ok()? != slot {
+        if super::records::array_text(want) != slot {
             return None;
         }
         let members = result
@@ -175,12 +175,12 @@ pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String
 const DATA_JSON: &str = "\"@records\"";
 
 /// An object's members in order: each name (one without escapes) and its value as written.
-struct Members<'a>(Vec<(&'a str, &'a RawValue)>);
+pub(super) struct Members<'a>(pub(super) Vec<(&'a str, &'a RawValue)>);
 
 impl<'a> Members<'a> {
     /// The members of `text`, when it is an object written without whitespace between them
     /// (written again from its members, it is the same text).
-    fn compact(text: &'a str) -> Option<Members<'a>> {
+    pub(super) fn compact(text: &'a str) -> Option<Members<'a>> {
         let m: Members<'a> = serde_json::from_str(text).ok()?;
         let len = 2
             + m.0.len().saturating_sub(1)
@@ -341,8 +341,10 @@ mod tests {
                 Value::Array(data.to_vec())
             )
         };
+        let texts: Vec<String> = recs.iter().map(Value::to_string).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let page2 = body(&recs[2..]);
-        let t = template(&page2, &ENV, Data::Page(2, &recs)).unwrap();
+        let t = template(&page2, &ENV, Data::Page(2, &texts)).unwrap();
         assert!(
             t.contains(r#""Data":"@records""#) && t.contains("@order"),
             "{t}"
@@ -353,7 +355,7 @@ mod tests {
             page2
         );
         // The page is not what the answer holds: no shape, the body stays whole.
-        assert!(template(&body(&recs[..1]), &ENV, Data::Page(2, &recs)).is_none());
+        assert!(template(&body(&recs[..1]), &ENV, Data::Page(2, &texts)).is_none());
     }
 
     #[test]
@@ -463,12 +465,29 @@ mod tests {
                 Just("\"\\u3010有效请求】查询成功\""),
                 Just("\"@message\""),
             ];
+            // (text, whether it is written as serde_json writes it)
+            let documented = r#"{"Id":"1","RegGov":"营口海关","TradeType":"t","RegDate":"d","RegNo":"n","AdminArea":"","EconoArea":"e","SpecialArea":"s","CancelFlag":"c","AnnualStatus":"y","ValidityDate":"v","IndustryType":"i","EBusinessType":"b","IdentifyDate":"f","IdentifyLevel":"l","IdentifyCode":"k","PunishList":[{"No":"1","DecisionNo":"2","Party":"p","PunishDate":"q","CaseProp":"r"}]}"#;
             let data = prop_oneof![
-                Just(r#"[{"RegNo":"1","PunishList":[]}]"#),
-                Just(r#"[{"RegNo": "1","PunishList":[]}]"#),
-                Just(r#"[{"RegNo":"1.0","N":1.0}]"#),
-                Just(r#""@records""#),
-                Just("[]"),
+                Just((r#"[{"RegNo":"1","PunishList":[]}]"#.to_string(), true)),
+                Just((r#"[{"RegNo": "1","PunishList":[]}]"#.to_string(), false)),
+                Just((r#"[{"RegNo":"1.0","N":1.0}]"#.to_string(), false)),
+                Just((r#""@records""#.to_string(), false)),
+                Just(("[]".to_string(), false)),
+                Just((format!("[{documented}]"), true)),
+                Just((format!("[{documented},{documented}]"), true)),
+                Just((format!("[{documented}, {documented}]"), false)),
+                Just((
+                    format!("[{}]", documented.replace("营口", r"\u8425口")),
+                    false
+                )),
+                Just((
+                    format!("[{}]", documented.replace(r#""q""#, r#""q\"""#)),
+                    true
+                )),
+                Just((
+                    format!("[{}]", documented.replace(r#"[{"No""#, r#"[ {"No""#)),
+                    false
+                )),
             ];
             let paging = prop_oneof![
                 Just(r#"{"PageSize":20,"PageIndex":1,"TotalRecords":1}"#),
@@ -490,7 +509,7 @@ mod tests {
                         format!(r#""Message":{message}"#),
                         format!(r#""OrderNumber":"OPERATIONCHECK2026113015535100000000""#),
                         format!(r#""Paging":{paging}"#),
-                        format!(r#""Result":{{"VerifyResult":1,{s2}"Data":{data}}}"#),
+                        format!(r#""Result":{{"VerifyResult":1,{s2}"Data":{}}}"#, data.0),
                     ];
                     if repeat {
                         m.push(r#""Status":"201""#.into());
@@ -503,7 +522,7 @@ mod tests {
                         && !repeat
                         && !message.contains("\\u")
                         && !message.contains('@')
-                        && data.starts_with(r#"[{"RegNo":"1","#)
+                        && data.1
                         && !paging.contains(' ')
                         && !paging.contains('e');
                     (format!("{{{}}}", m.join(&format!(",{s1}"))), plain)
@@ -514,13 +533,17 @@ mod tests {
             /// Whatever the body, a shape gives it back byte for byte; an ordinary one has one.
             #[test]
             fn a_shape_always_gives_its_body_back((body, plain) in body(), page in any::<bool>()) {
-                let parsed: Option<Value> = serde_json::from_str(&body).ok();
-                let records: Vec<Value> = parsed
-                    .as_ref()
-                    .and_then(|v| v.pointer("/Result/Data"))
-                    .and_then(|d| d.as_array().cloned())
+                // The records as the client receives them and the writer reads them.
+                let raw: Vec<crate::qcc::RawRecord> = serde_json::from_str::<crate::qcc::Envelope>(&body)
+                    .ok()
+                    .and_then(|e| e.result)
+                    .map(|r| r.data)
                     .unwrap_or_default();
-                let data = if page { Data::Page(1, &records) } else { Data::None };
+                let readings: Vec<_> = raw.iter().map(|r| crate::store::records::read(r)).collect();
+                let texts: Vec<&str> = readings.iter().map(|r| r.canonical.as_ref()).collect();
+                let records: Vec<Value> =
+                    texts.iter().map(|t| serde_json::from_str(t).unwrap()).collect();
+                let data = if page { Data::Page(1, &texts) } else { Data::None };
                 match template(&body, &ENV, data) {
                     Some(t) => {
                         let filled = fill(&t, &ENV).unwrap();

@@ -7,8 +7,12 @@
 //! array elided into a marker when the records give it back exactly, so the audit trail holds
 //! every call without holding every record twice.
 
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::bodies::Members;
 use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
 
 /// What replaces `Result.Data` in a stored 200 body; the records of the page go back in its place.
@@ -92,17 +96,115 @@ fn documented_shape(rec: &Value) -> bool {
             .all(|p| strings_in_order(p, &PUNISHMENT_FIELDS) == Some(PUNISHMENT_FIELDS.len()))
 }
 
-/// A 200 body with its records elided, when putting `records` back gives the body exactly: the
-/// body is what compact JSON of its own value writes, and its `Data` equals the records (so
-/// writing the value again with them in place gives the same bytes).
-pub fn elide(body: &str, records: &[Value]) -> Option<String> {
+/// A record as received, read once by the writer: its columns, what `records.extra` keeps of it,
+/// and its canonical text (what serde_json writes for its value), which the records hash and a
+/// body's shape are taken over.
+pub struct Reading<'a> {
+    pub cols: RecordColumns,
+    pub puns: Vec<PunishmentColumns>,
+    pub extra: Option<String>,
+    pub canonical: Cow<'a, str>,
+}
+
+/// Read a record as received. A record in the documented shape written compactly and without
+/// escapes (what the vendor sends) is read from its text alone: it is its own canonical text and
+/// its columns give it back. Any other is parsed into a value, as before.
+pub fn read(raw: &RawValue) -> Reading<'_> {
+    let text = raw.get();
+    if let Some((cols, puns)) = documented_text(text) {
+        return Reading {
+            cols,
+            puns,
+            extra: None,
+            canonical: Cow::Borrowed(text),
+        };
+    }
+    // Valid JSON (the envelope's parse checked it); nested past the parser's depth it is kept
+    // as a string, like the migration of version 5 does.
+    let v: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
+    let (cols, puns) = columns(&v);
+    let written = v.to_string();
+    Reading {
+        cols,
+        puns,
+        extra: extra(&v),
+        canonical: if written == text {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(written)
+        },
+    }
+}
+
+/// The columns of a record whose text is the documented shape, compact, every value a string
+/// without escapes: then [`rebuild`] writes exactly this text.
+fn documented_text(text: &str) -> Option<(RecordColumns, Vec<PunishmentColumns>)> {
+    let record = Members::compact(text)?;
+    let [scalars @ .., (list_name, list)] = record.0.as_slice() else {
+        return None;
+    };
+    if *list_name != fields::PUNISH_LIST {
+        return None;
+    }
+    let cols = strings_in_order(scalars, &RECORD_FIELDS)?;
+    let items: Vec<&RawValue> = serde_json::from_str(list.get()).ok()?;
+    let written =
+        2 + items.len().saturating_sub(1) + items.iter().map(|p| p.get().len()).sum::<usize>();
+    if written != list.get().len() {
+        return None;
+    }
+    let puns = items
+        .iter()
+        .map(|p| strings_in_order(&Members::compact(p.get())?.0, &PUNISHMENT_FIELDS))
+        .collect::<Option<Vec<_>>>()?;
+    Some((cols, puns))
+}
+
+/// Exactly the fields `names`, in order, each a string written without escapes.
+fn strings_in_order<const N: usize>(
+    members: &[(&str, &RawValue)],
+    names: &[&str; N],
+) -> Option<[Option<String>; N]> {
+    if members.len() != N {
+        return None;
+    }
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    for ((slot, name), (key, value)) in out.iter_mut().zip(names).zip(members) {
+        let inner = value.get().strip_prefix('"')?.strip_suffix('"')?;
+        if key != name || inner.contains('\\') {
+            return None;
+        }
+        *slot = Some(inner.to_string());
+    }
+    Some(out)
+}
+
+/// The JSON array of records given by their texts.
+pub fn array_text(records: &[&str]) -> String {
+    let mut out = String::with_capacity(2 + records.iter().map(|r| r.len() + 1).sum::<usize>());
+    out.push('[');
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(r);
+    }
+    out.push(']');
+    out
+}
+
+/// A 200 body with its records elided, when putting `records` (canonical texts) back gives the
+/// body exactly: the body is what compact JSON of its own value writes, and its `Data` is the
+/// records' array.
+pub fn elide(body: &str, records: &[&str]) -> Option<String> {
     let mut v: Value = serde_json::from_str(body).ok()?;
     let compact = v.to_string();
     if compact != body {
         return None;
     }
     let data = v.get_mut("Result")?.get_mut("Data")?;
-    if data.as_array()? != records {
+    let written: String = data.to_string();
+    if written != array_text(records) {
         return None;
     }
     *data = Value::String(DATA_MARKER.to_string());
@@ -110,7 +212,7 @@ pub fn elide(body: &str, records: &[Value]) -> Option<String> {
 }
 
 /// The records of page `page` of an answer, by the page size the body's `Paging` states.
-pub fn page_slice<'a>(body: &str, page: i64, records: &'a [Value]) -> Option<&'a [Value]> {
+pub fn page_slice<'a, T>(body: &str, page: i64, records: &'a [T]) -> Option<&'a [T]> {
     let v: Value = serde_json::from_str(body).ok()?;
     let size = v.get("Paging")?.get("PageSize")?.as_u64()? as usize;
     let start = (page.max(1) as usize - 1).checked_mul(size)?;
@@ -158,6 +260,22 @@ pub fn migrate_raw_copies(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()
     )
 }
 
+/// The records of an answer reduced to one value, to tell an identical answer from a new one:
+/// the MD5 of their JSON array, from their canonical texts (the same as [`records_hash`]).
+pub fn records_hash_of(canonical: &[&str]) -> String {
+    use md5::{Digest, Md5};
+    let mut h = Md5::new();
+    h.update(b"[");
+    for (i, r) in canonical.iter().enumerate() {
+        if i > 0 {
+            h.update(b",");
+        }
+        h.update(r.as_bytes());
+    }
+    h.update(b"]");
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The records of an answer reduced to one value, to tell an identical answer from a new one.
 pub fn records_hash(records: &[Value]) -> String {
     use md5::{Digest, Md5};
@@ -180,6 +298,60 @@ pub fn records_hash(records: &[Value]) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A record read from its text gives what a parse of it gives: the same columns, the same
+    /// `extra`, and the canonical text the hash and shapes are taken over (its own text when
+    /// that is canonical, so the hash of an answer is the one earlier builds stored).
+    #[test]
+    fn a_record_read_from_its_text_is_what_its_value_gives() {
+        use serde_json::value::RawValue;
+        let ds = crate::simulator::Dataset::generate(11, 40);
+        let mut texts: Vec<String> = ds
+            .companies
+            .iter()
+            .flat_map(|c| c.records.iter().map(Value::to_string))
+            .collect();
+        assert!(texts.iter().any(|t| t.contains(r#""PunishList":[{"#)));
+        let plain = texts.len();
+        let first = texts[0].clone();
+        texts.extend([
+            first.replacen(',', ", ", 1),
+            first.replacen(r#""Id":""#, r#""Id": ""#, 1),
+            first.replacen('"', r#"{"X":1,""#, 1).replacen('{', "", 1),
+            first.replacen(r#""RegGov":"#, r#""RegGov":1,"Dup":"#, 1),
+            first.replacen(r#""PunishList":["#, r#""PunishList":[ "#, 1),
+            first.replacen("海关", r"\u6d77关", 1),
+            first.replacen(r#""RegNo":""#, r#""RegNo":"a\"b"#, 1),
+            r#"{"RegNo":"1","RegNo":"2"}"#.to_string(),
+            r#"{"PunishList":null}"#.to_string(),
+            r#"[1,2]"#.to_string(),
+            r#""text""#.to_string(),
+        ]);
+        let mut canon = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let raw = RawValue::from_string(text.clone()).unwrap();
+            let r = read(&raw);
+            let v: Value = serde_json::from_str(text).unwrap();
+            let (cols, puns) = columns(&v);
+            assert_eq!((&r.cols, &r.puns), (&cols, &puns), "{text}");
+            assert_eq!(r.extra, extra(&v), "{text}");
+            assert_eq!(r.canonical, v.to_string(), "{text}");
+            if i < plain {
+                assert!(
+                    r.extra.is_none() && r.canonical == *text,
+                    "documented: {text}"
+                );
+            }
+            canon.push(r.canonical.into_owned());
+        }
+        let canon: Vec<&str> = canon.iter().map(String::as_str).collect();
+        let values: Vec<Value> = texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap())
+            .collect();
+        assert_eq!(records_hash_of(&canon), records_hash(&values));
+        assert_eq!(records_hash_of(&[]), records_hash(&[]));
+    }
+
     /// Hashes stored by earlier builds (MD5 of the records' compact JSON array) still match.
     #[test]
     fn the_records_hash_is_the_md5_of_the_json_array() {
@@ -220,14 +392,16 @@ mod tests {
             "Paging":{"PageSize":20,"PageIndex":1,"TotalRecords":recs.len()},
             "Result":{"VerifyResult":1,"Data":recs}})
         .to_string();
-        let stored = elide(&body, recs).unwrap();
+        let texts: Vec<String> = recs.iter().map(Value::to_string).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let stored = elide(&body, &texts).unwrap();
         assert!(stored.len() < body.len() / 2);
         assert_eq!(restore(&stored, recs).unwrap(), body);
         // Pretty-printed or different records: kept whole.
         let pretty =
             serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
-        assert_eq!(elide(&pretty, recs), None);
-        assert_eq!(elide(&body, &recs[..0]), None);
+        assert_eq!(elide(&pretty, &texts), None);
+        assert_eq!(elide(&body, &texts[..0]), None);
     }
 
     /// A database from before version 5 (raw copies in records and punishments) converts: the
