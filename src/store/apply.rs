@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
+
 use super::{Result, Store, ts};
 use super::{bodies, records};
 use crate::changes::{Change, Snapshot, is_cancelled};
 use crate::key_state::KeyState;
 use crate::qcc::{CallRecord, Outcome};
-use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
 /// A change of state for a key, written by the single writer.
 #[derive(Debug, Clone)]
@@ -80,15 +81,13 @@ impl Store {
                     call,
                     aligned,
                 } => {
-                    let own: Vec<records::Reading<'_>> = match aligned {
-                        true => call
-                            .outcome
-                            .records
-                            .iter()
-                            .map(|r| records::read(r))
-                            .collect(),
-                        false => Vec::new(),
-                    };
+                    // An aligned page keeps its own records (any other gave them to the pager).
+                    let own: Vec<records::Reading<'_>> = call
+                        .outcome
+                        .records
+                        .iter()
+                        .map(|r| records::read(r))
+                        .collect();
                     let own = canonical(&own);
                     let data = aligned.then_some(bodies::Data::Aligned(&own));
                     insert_call(&tx, run_id, *key_id, call, data, None).map_err(&e)?;
@@ -288,7 +287,7 @@ pub(super) fn standard_message(status: Option<&str>, stored: Option<String>) -> 
 
 // The writer's queries by key are written without joins: a cached statement that joins a table
 // looked up by `?1` is compiled again on every use (rusqlite clears its bindings when it goes
-// back to the cache, and SQLite then counts its plan as stale: a sixth of the writer's time).
+// back to the cache, and SQLite then counts its plan as stale: a quarter of the writer's samples).
 
 /// A key's current screening: id, state, the screening that holds its records, their hash.
 const PREVIOUS_SCREENING: &str = "SELECT s.id, s.state, COALESCE(s.records_of, s.id),

@@ -200,7 +200,11 @@ fn is_array_of(text: &str, records: &[&str]) -> bool {
         return false;
     };
     for (i, r) in records.iter().enumerate() {
-        let item = if i == 0 { Some(rest) } else { rest.strip_prefix(',') };
+        let item = if i == 0 {
+            Some(rest)
+        } else {
+            rest.strip_prefix(',')
+        };
         match item.and_then(|x| x.strip_prefix(r)) {
             Some(x) => rest = x,
             None => return false,

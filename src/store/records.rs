@@ -146,7 +146,7 @@ fn documented_text(text: &str) -> Option<(RecordColumns, Vec<PunishmentColumns>)
     if *list_name != fields::PUNISH_LIST {
         return None;
     }
-    let cols = strings_in_order(scalars, &RECORD_FIELDS)?;
+    let cols = plain_strings(scalars, &RECORD_FIELDS)?;
     let items: Vec<&RawValue> = serde_json::from_str(list.get()).ok()?;
     let written =
         2 + items.len().saturating_sub(1) + items.iter().map(|p| p.get().len()).sum::<usize>();
@@ -155,13 +155,13 @@ fn documented_text(text: &str) -> Option<(RecordColumns, Vec<PunishmentColumns>)
     }
     let puns = items
         .iter()
-        .map(|p| strings_in_order(&Members::compact(p.get())?.0, &PUNISHMENT_FIELDS))
+        .map(|p| plain_strings(&Members::compact(p.get())?.0, &PUNISHMENT_FIELDS))
         .collect::<Option<Vec<_>>>()?;
     Some((cols, puns))
 }
 
 /// Exactly the fields `names`, in order, each a string written without escapes.
-fn strings_in_order<const N: usize>(
+fn plain_strings<const N: usize>(
     members: &[(&str, &RawValue)],
     names: &[&str; N],
 ) -> Option<[Option<String>; N]> {
