@@ -100,11 +100,16 @@ fn documented_shape(rec: &Value) -> bool {
 /// and its canonical text (what serde_json writes for its value), which the records hash and a
 /// body's shape are taken over.
 pub struct Reading<'a> {
-    pub cols: RecordColumns,
-    pub puns: Vec<PunishmentColumns>,
+    /// In [`RECORD_FIELDS`] order; borrowed from the text where it holds them as they are.
+    pub cols: [Option<Cow<'a, str>>; 16],
+    /// In [`PUNISHMENT_FIELDS`] order.
+    pub puns: Vec<[Option<Cow<'a, str>>; 5]>,
     pub extra: Option<String>,
     pub canonical: Cow<'a, str>,
 }
+
+/// A record's columns and its punishments' columns, borrowed from its text.
+type TextColumns<'a> = ([Option<Cow<'a, str>>; 16], Vec<[Option<Cow<'a, str>>; 5]>);
 
 /// Read a record as received. A record in the documented shape written compactly and without
 /// escapes (what the vendor sends) is read from its text alone: it is its own canonical text and
@@ -123,10 +128,11 @@ pub fn read(raw: &RawValue) -> Reading<'_> {
     // as a string, like the migration of version 5 does.
     let v: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
     let (cols, puns) = columns(&v);
+    let owned = |c: Option<String>| c.map(Cow::Owned);
     let written = v.to_string();
     Reading {
-        cols,
-        puns,
+        cols: cols.map(owned),
+        puns: puns.into_iter().map(|p| p.map(owned)).collect(),
         extra: extra(&v),
         canonical: if written == text {
             Cow::Borrowed(text)
@@ -138,7 +144,7 @@ pub fn read(raw: &RawValue) -> Reading<'_> {
 
 /// The columns of a record whose text is the documented shape, compact, every value a string
 /// without escapes: then [`rebuild`] writes exactly this text.
-fn documented_text(text: &str) -> Option<(RecordColumns, Vec<PunishmentColumns>)> {
+fn documented_text(text: &str) -> Option<TextColumns<'_>> {
     let record = Members::compact(text)?;
     let [scalars @ .., (list_name, list)] = record.0.as_slice() else {
         return None;
@@ -161,20 +167,20 @@ fn documented_text(text: &str) -> Option<(RecordColumns, Vec<PunishmentColumns>)
 }
 
 /// Exactly the fields `names`, in order, each a string written without escapes.
-fn plain_strings<const N: usize>(
-    members: &[(&str, &RawValue)],
+fn plain_strings<'a, const N: usize>(
+    members: &[(&str, &'a RawValue)],
     names: &[&str; N],
-) -> Option<[Option<String>; N]> {
+) -> Option<[Option<Cow<'a, str>>; N]> {
     if members.len() != N {
         return None;
     }
-    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    let mut out: [Option<Cow<'a, str>>; N] = std::array::from_fn(|_| None);
     for ((slot, name), (key, value)) in out.iter_mut().zip(names).zip(members) {
         let inner = value.get().strip_prefix('"')?.strip_suffix('"')?;
         if key != name || inner.contains('\\') {
             return None;
         }
-        *slot = Some(inner.to_string());
+        *slot = Some(Cow::Borrowed(inner));
     }
     Some(out)
 }
@@ -332,7 +338,13 @@ mod tests {
             let r = read(&raw);
             let v: Value = serde_json::from_str(text).unwrap();
             let (cols, puns) = columns(&v);
-            assert_eq!((&r.cols, &r.puns), (&cols, &puns), "{text}");
+            let owned = |c: &Option<Cow<'_, str>>| c.as_deref().map(str::to_string);
+            let read_puns: Vec<_> = r.puns.iter().map(|p| p.each_ref().map(owned)).collect();
+            assert_eq!(
+                (r.cols.each_ref().map(owned), read_puns),
+                (cols, puns),
+                "{text}"
+            );
             assert_eq!(r.extra, extra(&v), "{text}");
             assert_eq!(r.canonical, v.to_string(), "{text}");
             if i < plain {
