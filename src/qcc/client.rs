@@ -151,8 +151,8 @@ impl VendorClient {
         let resp = self
             .http
             .get(url)
-            .header("Token", token)
-            .header("Timespan", &timespan)
+            .header(TOKEN, token)
+            .header(TIMESPAN, timespan.as_str())
             .send()
             .await;
         let resp = match resp {
@@ -232,6 +232,10 @@ impl VendorClient {
         self.creds.redact(text)
     }
 }
+
+/// The vendor's request headers, named once (HTTP/1 sends every name in lower case anyway).
+const TOKEN: reqwest::header::HeaderName = reqwest::header::HeaderName::from_static("token");
+const TIMESPAN: reqwest::header::HeaderName = reqwest::header::HeaderName::from_static("timespan");
 
 /// A `Timespan` this far from the vendor's `Date` is this machine's clock, not the network.
 const MAX_CLOCK_SKEW_SECS: i64 = 60;
