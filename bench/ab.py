@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Interleaved A/B of CPU per call between builds of qcc-credit, on the same inputs.
+
+Usage: python3 bench/ab.py [-u] ROUNDS BIN [BIN ...]
+
+Each round runs every binary once, in turn, against a fresh simulator and a fresh database, so a
+machine whose speed drifts from one hour to the next (ours do) slows every binary alike. CPU is
+the client process's user + system time from `wait4` (microsecond resolution), divided by the
+calls the simulator counted.
+
+Default: the throttled case of bench.py (2,000 rows, `--qps 200`, 50 ms latency,
+`--concurrency 16`). `-u`: the unthrottled case (20,000 rows, no latency, `--concurrency 32`).
+The simulator is always the first binary's, so the vendor side is the same for every run.
+To keep a build to compare: `cargo build --release --bin qcc-credit && cp target/release/qcc-credit /tmp/a`.
+"""
+import json, os, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GEN = os.path.join(ROOT, "target/release/examples/gen_input")
+ENV = dict(os.environ, QCC_KEY="demo-key", QCC_SECRET_KEY="demo-secret", RUST_LOG="warn")
+ENV.pop("QCC_BASE_URL", None)
+ENV.pop("QCC_ENDPOINT", None)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def stats(base):
+    with urllib.request.urlopen(base + "/__sim/stats") as r:
+        return json.load(r)
+
+
+def one_run(sim_bin, client_bin, inp, db, rows, unthrottled):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    flags = ["--companies", str(rows)] + ([] if unthrottled else ["--latency-ms", "50"])
+    sim = subprocess.Popen([sim_bin, "simulate", "--listen", f"127.0.0.1:{port}", *flags], env=ENV,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                stats(base)
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise SystemExit("simulator did not start")
+        args = ["run", "--input", inp, "--db", db, "--base-url", base, "--no-progress"]
+        if unthrottled:
+            args += ["--qps", "1000000", "--burst", "1000", "--concurrency", "32"]
+        else:
+            args += ["--qps", "200", "--concurrency", "16"]
+        p = subprocess.Popen([client_bin, *args], env=ENV, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        err = p.stderr.read().decode(errors="replace")
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 5):
+            raise SystemExit(f"{client_bin} exited {code}:\n{err}")
+        calls = stats(base)["calls"]
+    finally:
+        sim.terminate()
+        sim.wait()
+    return (ru.ru_utime + ru.ru_stime) / calls * 1e6, calls
+
+
+def main():
+    args = sys.argv[1:]
+    unthrottled = bool(args) and args[0] == "-u"
+    if unthrottled:
+        args = args[1:]
+    if len(args) < 2 or not args[0].isdigit():
+        raise SystemExit(__doc__)
+    rounds, bins = int(args[0]), [os.path.abspath(b) for b in args[1:]]
+    if not os.path.exists(GEN):
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "gen_input"],
+                       cwd=ROOT, check=True)
+    tmp = tempfile.mkdtemp(prefix="qcc-ab-")
+    rows = 20000 if unthrottled else 2000
+    inp = os.path.join(tmp, "input.csv")
+    subprocess.run([GEN, "known", str(rows), inp], check=True, stdout=subprocess.DEVNULL)
+    results = {b: [] for b in bins}
+    for r in range(rounds):
+        for i, b in enumerate(bins):
+            db = os.path.join(tmp, f"r{r}-b{i}.sqlite")
+            us, calls = one_run(bins[0], b, inp, db, rows, unthrottled)
+            results[b].append(us)
+            print(f"round {r + 1}: {b}: {us:.1f} us per call ({calls} calls)", flush=True)
+    unit = "key" if unthrottled else "call"
+    for b in bins:
+        runs = ", ".join(f"{x:.1f}" for x in results[b])
+        print(f"{b}: median {statistics.median(results[b]):.1f} us per {unit} (runs: {runs})")
+
+
+if __name__ == "__main__":
+    main()
