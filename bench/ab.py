@@ -13,60 +13,27 @@ Default: the throttled case of bench.py (2,000 rows, `--qps 200`, 50 ms latency,
 The simulator is always the first binary's, so the vendor side is the same for every run.
 To keep a build to compare: `cargo build --release --bin qcc-credit && cp target/release/qcc-credit /tmp/a`.
 """
-import json, os, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, statistics, subprocess, sys, tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GEN = os.path.join(ROOT, "target/release/examples/gen_input")
-ENV = dict(os.environ, QCC_KEY="demo-key", QCC_SECRET_KEY="demo-secret", RUST_LOG="warn")
-ENV.pop("QCC_BASE_URL", None)
-ENV.pop("QCC_ENDPOINT", None)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def stats(base):
-    with urllib.request.urlopen(base + "/__sim/stats") as r:
-        return json.load(r)
+from bench import GEN, ROOT, Sim, measure
 
 
 def one_run(sim_bin, client_bin, inp, db, rows, unthrottled):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     flags = ["--companies", str(rows)] + ([] if unthrottled else ["--latency-ms", "50"])
-    sim = subprocess.Popen([sim_bin, "simulate", "--listen", f"127.0.0.1:{port}", *flags], env=ENV,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sim = Sim(*flags, binary=sim_bin)
     try:
-        for _ in range(100):
-            try:
-                stats(base)
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise SystemExit("simulator did not start")
-        args = ["run", "--input", inp, "--db", db, "--base-url", base, "--no-progress"]
+        args = ["run", "--input", inp, "--db", db, "--base-url", sim.base, "--no-progress"]
         if unthrottled:
             args += ["--qps", "1000000", "--burst", "1000", "--concurrency", "32"]
         else:
             args += ["--qps", "200", "--concurrency", "16"]
-        p = subprocess.Popen([client_bin, *args], env=ENV, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
-        _, status, ru = os.wait4(p.pid, 0)
-        err = p.stderr.read().decode(errors="replace")
-        code = os.waitstatus_to_exitcode(status)
+        code, _, cpu, _ = measure(args, binary=client_bin)
         if code not in (0, 5):
-            raise SystemExit(f"{client_bin} exited {code}:\n{err}")
-        calls = stats(base)["calls"]
+            raise SystemExit(f"{client_bin} exited {code}")
+        calls = sim.stats()["calls"]
     finally:
-        sim.terminate()
-        sim.wait()
-    return (ru.ru_utime + ru.ru_stime) / calls * 1e6, calls
+        sim.stop()
+    return cpu / calls * 1e6, calls
 
 
 def main():

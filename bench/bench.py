@@ -27,10 +27,10 @@ def free_port():
     return p
 
 
-def measure(args):
+def measure(args, binary=BIN):
     """Run the binary; return (exit code, wall seconds, cpu seconds, peak RSS MiB)."""
     t0 = time.monotonic()
-    p = subprocess.Popen([BIN] + args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen([binary] + args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     err = p.stderr.read().decode(errors="replace")
@@ -41,10 +41,10 @@ def measure(args):
 
 
 class Sim:
-    def __init__(self, *flags):
+    def __init__(self, *flags, binary=BIN):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.p = subprocess.Popen([BIN, "simulate", "--listen", f"127.0.0.1:{self.port}", *flags],
+        self.p = subprocess.Popen([binary, "simulate", "--listen", f"127.0.0.1:{self.port}", *flags],
                                   env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             try:
