@@ -196,7 +196,9 @@ pub struct RunArgs {
     /// First per-key retry delay in milliseconds (tuning).
     #[arg(long, default_value_t = 500, hide = true)]
     pub retry_base_ms: u64,
-    /// Longest dispatch pause after a cut of the rate, in milliseconds (tuning).
+    /// Longest latency-based dispatch pause after a cut of the rate, in milliseconds (tuning);
+    /// the pause also lasts until our calls in the last second are fewer than the vendor let
+    /// through (at most a second).
     #[arg(long, default_value_t = 1000, hide = true)]
     pub slowdown_pause_ms: u64,
     /// At most one cut of the rate per this many milliseconds (tuning).

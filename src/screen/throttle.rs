@@ -15,7 +15,10 @@
 //! from driving it to the floor: a throttle cuts the rate only when it comes in a cluster (3 of
 //! the last 10 answers), which is what a ceiling produces and random 120s rarely do, and at most
 //! one cut per `recover_after` (the answers in flight still reflect the old rate). A cut pauses
-//! dispatch only briefly (about one vendor latency, or `Retry-After`): the rate does the work.
+//! dispatch only briefly (about one vendor latency, or `Retry-After`), and at least until fewer
+//! of our calls than the vendor let through are left in the last second (never more than a
+//! second): a vendor that counts refused calls in its window refuses everything sent before
+//! then. The rate does the rest.
 //! Transient failures back off per key with exponential backoff and full jitter.
 
 use std::collections::VecDeque;
@@ -270,6 +273,23 @@ impl Throttle {
         events.len() as f64
     }
 
+    /// How long until fewer than `through` of the calls sent in the last second (up to `now`)
+    /// are still within one second.
+    fn drain(sent: &VecDeque<Instant>, through: f64, now: Instant) -> Duration {
+        let mut left: Vec<Instant> = sent
+            .iter()
+            .copied()
+            .filter(|t| *t <= now && now.duration_since(*t) <= Duration::from_secs(1))
+            .collect();
+        left.sort_unstable();
+        // The call whose leaving the window brings the count under `through`.
+        let keep = (through.ceil() as usize).saturating_sub(1);
+        match left.len().checked_sub(keep + 1).map(|i| left[i]) {
+            Some(t) => (t + Duration::from_secs(1)).saturating_duration_since(now),
+            None => Duration::ZERO,
+        }
+    }
+
     /// Calls per second sent over the last second.
     fn measured(s: &mut State, now: Instant) -> f64 {
         Self::per_second(&mut s.sent, now)
@@ -349,9 +369,14 @@ impl Throttle {
         s.last_cut = Some(now);
         s.fill = (at * BETA).max(self.floor);
         s.burst = 1;
+        // About one latency, and at least until fewer of our calls than the vendor let through
+        // are left in its last second: a vendor that counts every call it receives in a
+        // one-second window (refused ones too) refuses whatever arrives before that, however
+        // low the new rate.
         let pause = retry_after
             .map(|r| r.min(MAX_RETRY_AFTER))
-            .unwrap_or(s.latency.min(self.cfg.pause));
+            .unwrap_or(s.latency.min(self.cfg.pause))
+            .max(Self::drain(&s.sent, at, now));
         s.paused_until = Some(now + pause);
         let withdrew = code == "122" && self.withdraw_slot();
         tracing::warn!(
@@ -445,6 +470,30 @@ mod tests {
         }
         assert!(t.current_qps() > cut, "{} <= {cut}", t.current_qps());
         assert!(t.report().vendor_rate.is_some());
+    }
+
+    /// 30 calls went out within the last second and the vendor let 20 through: a cut pauses
+    /// dispatch until the eleventh of them is a second old, so that no more than 19 of ours are
+    /// in the vendor's last second when calls leave again (about one latency alone, 10 ms here,
+    /// sent them into a window the vendor still counted as full).
+    #[tokio::test]
+    async fn a_cut_pauses_until_the_calls_over_what_went_through_have_left_the_last_second() {
+        let cfg = BackoffConfig {
+            pause: Duration::from_millis(10),
+            ..Default::default()
+        };
+        let t = Throttle::new(600.0, 1, 16, cfg);
+        let stop = CancellationToken::new();
+        for i in 0..30 {
+            assert!(t.ready(&stop).await);
+            t.observe(i >= 20, Duration::from_millis(5));
+        }
+        let eleventh = t.lock().sent[10];
+        t.slow_down("120", None);
+        let paused_until = t.lock().paused_until.unwrap();
+        assert_eq!(paused_until, eleventh + Duration::from_secs(1));
+        assert!(t.ready(&stop).await);
+        assert!(Instant::now() >= paused_until);
     }
 
     /// At 200/s slots are 5 ms apart: with 16 call slots for 10 in flight (50 ms latency) they

@@ -527,12 +527,14 @@ async fn the_rate_settles_just_under_a_ceiling_below_qps() {
     let throttled = stats.by_status.get("120").copied().unwrap_or(0);
     let share = throttled as f64 / stats.calls as f64;
     eprintln!("billed {billed_rate:.2}/s, 120 share {:.1}%", share * 100.0);
+    // The targets: at least 85% of the ceiling, at most 5% of calls answered 120 (8% before
+    // a cut paused until the vendor's window had room; 1.6% after).
     assert!(
-        billed_rate >= 16.0,
+        billed_rate >= 17.0,
         "billed {billed_rate:.2}/s: far under the ceiling of 20"
     );
     assert!(
-        share <= 0.10,
+        share <= 0.05,
         "{throttled} of {} calls answered 120",
         stats.calls
     );
