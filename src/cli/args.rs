@@ -113,7 +113,8 @@ pub struct ViewArgs {
     pub lang: Lang,
     /// Time zone for times shown and dates given (IANA name such as Asia/Shanghai, an offset
     /// such as +08:00, or UTC; default: the system's).
-    #[arg(long, default_value = "local")]
+    // A zone west of UTC starts with a hyphen (`--tz -05:00`): a value, not an option.
+    #[arg(long, default_value = "local", allow_hyphen_values = true)]
     pub tz: Zone,
 }
 
@@ -318,4 +319,34 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("{s:?}: unit must be s, m, h, d or w")),
     };
     Ok(Duration::from_secs(n * secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Offsets west of UTC are given with a leading hyphen, as `--tz -05:00` or `--tz=-05:00`.
+    #[test]
+    fn a_zone_west_of_utc_is_a_value() {
+        let west = chrono::FixedOffset::west_opt(5 * 3600).map(Zone::Fixed);
+        for argv in [
+            [
+                "qcc-credit",
+                "changes",
+                "--db",
+                "x.sqlite",
+                "--tz",
+                "-05:00",
+            ]
+            .as_slice(),
+            &["qcc-credit", "changes", "--tz=-05:00", "--db", "x.sqlite"],
+        ] {
+            let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string());
+            let tz = match cli.map(|c| c.command) {
+                Ok(Command::Changes { view, .. }) => Ok(view.tz),
+                other => Err(format!("{other:?}")),
+            };
+            assert_eq!(tz.ok(), west, "{argv:?}");
+        }
+    }
 }
