@@ -86,16 +86,23 @@ pub fn token(key: &str, timespan: &str, secret: &str) -> String {
     h.update(key.as_bytes());
     h.update(timespan.as_bytes());
     h.update(secret.as_bytes());
-    let mut out = String::with_capacity(32);
-    for b in h.finalize() {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
-    }
-    out
+    hex(&h.finalize(), HEX)
 }
 
 /// Upper-case hex digits, for the token and for percent-encoding.
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
+/// Lower-case hex digits (how the records hash is stored).
+pub(crate) const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// `bytes` in hex, two of `digits` per byte.
+pub(crate) fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(digits[usize::from(b >> 4)] as char);
+        out.push(digits[usize::from(b & 15)] as char);
+    }
+    out
+}
 
 /// Percent-encoding as a URL query carries a value (unreserved characters kept).
 fn percent_encode(s: &str) -> String {

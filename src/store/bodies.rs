@@ -195,7 +195,7 @@ fn comes_back(shape: &str) -> bool {
 }
 
 /// `text` is the JSON array of `records` as written, without spaces between them.
-fn is_array_of(text: &str, records: &[&str]) -> bool {
+pub(super) fn is_array_of(text: &str, records: &[&str]) -> bool {
     let Some(mut rest) = text.strip_prefix('[') else {
         return false;
     };

@@ -211,14 +211,7 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let mut store = Store {
-            conn,
-            path: p,
-            unlinked: None,
-        };
+        let mut store = Store::on(conn, p)?;
         store.check_ours()?;
         let e = store.e();
         store
@@ -302,17 +295,24 @@ impl Store {
             path: p.clone(),
             source,
         })?;
+        let store = Store::on(conn, p)?;
+        store.check_ours()?;
+        Ok(store)
+    }
+
+    /// A store on an open connection: waits up to 30 s for a lock, keeps [`STATEMENT_CACHE`]
+    /// prepared statements.
+    fn on(conn: Connection, path: String) -> Result<Store> {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let store = Store {
             conn,
-            path: p,
+            path,
             unlinked: None,
         };
         store
             .conn
             .busy_timeout(std::time::Duration::from_secs(30))
             .map_err(store.e())?;
-        store.check_ours()?;
         Ok(store)
     }
 

@@ -12,8 +12,9 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::bodies::Members;
+use super::bodies::{Members, is_array_of};
 use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
+use crate::secrets::{HEX_LOWER, hex};
 
 /// What replaces `Result.Data` in a stored 200 body; the records of the page go back in its place.
 pub const DATA_MARKER: &str = "@records";
@@ -153,15 +154,17 @@ fn documented_text(text: &str) -> Option<TextColumns<'_>> {
         return None;
     }
     let cols = plain_strings(scalars, &RECORD_FIELDS)?;
-    let items: Vec<&RawValue> = serde_json::from_str(list.get()).ok()?;
-    let written =
-        2 + items.len().saturating_sub(1) + items.iter().map(|p| p.get().len()).sum::<usize>();
-    if written != list.get().len() {
+    let items: Vec<&str> = serde_json::from_str::<Vec<&RawValue>>(list.get())
+        .ok()?
+        .into_iter()
+        .map(RawValue::get)
+        .collect();
+    if !is_array_of(list.get(), &items) {
         return None;
     }
     let puns = items
         .iter()
-        .map(|p| plain_strings(&Members::compact(p.get())?.0, &PUNISHMENT_FIELDS))
+        .map(|p| plain_strings(&Members::compact(p)?.0, &PUNISHMENT_FIELDS))
         .collect::<Option<Vec<_>>>()?;
     Some((cols, puns))
 }
@@ -279,7 +282,7 @@ pub fn records_hash_of(canonical: &[&str]) -> String {
         h.update(r.as_bytes());
     }
     h.update(b"]");
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize(), HEX_LOWER)
 }
 
 /// The records of an answer reduced to one value, to tell an identical answer from a new one.
@@ -299,7 +302,7 @@ pub fn records_hash(records: &[Value]) -> String {
     let mut h = Hashing(Md5::new());
     // Writing into a hash cannot fail; a slice serializes as the JSON array of its records.
     let _ = serde_json::to_writer(&mut h, records);
-    h.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.0.finalize(), HEX_LOWER)
 }
 
 #[cfg(test)]
