@@ -436,19 +436,31 @@ mod tests {
         assert!(t.backoff(1, None) <= Duration::from_millis(500));
     }
 
-    #[tokio::test]
-    async fn a_cluster_cuts_an_isolated_throttle_does_not_and_the_rate_recovers() {
+    /// A throttle with quick controls (a cut pauses about 10 ms, at most one cut per 100 ms)
+    /// after calls that left in turn and were answered: throttled where `answers` says so.
+    async fn after_calls(
+        qps: f64,
+        slots: usize,
+        answers: impl IntoIterator<Item = bool>,
+    ) -> Throttle {
         let cfg = BackoffConfig {
             pause: Duration::from_millis(10),
             recover_after: Duration::from_millis(100),
             ..Default::default()
         };
-        let t = Throttle::new(20.0, 1, 4, cfg);
+        let t = Throttle::new(qps, 1, slots, cfg);
         let stop = CancellationToken::new();
-        for _ in 0..10 {
+        for throttled in answers {
             assert!(t.ready(&stop).await);
-            t.observe(false, Duration::from_millis(5));
+            t.observe(throttled, Duration::from_millis(5));
         }
+        t
+    }
+
+    #[tokio::test]
+    async fn a_cluster_cuts_an_isolated_throttle_does_not_and_the_rate_recovers() {
+        let t = after_calls(20.0, 4, [false; 10]).await;
+        let stop = CancellationToken::new();
         // One 120 among successes: retried, the rate stays.
         t.observe(true, Duration::from_millis(5));
         t.slow_down("120", None);
@@ -478,16 +490,8 @@ mod tests {
     /// sent them into a window the vendor still counted as full).
     #[tokio::test]
     async fn a_cut_pauses_until_the_calls_over_what_went_through_have_left_the_last_second() {
-        let cfg = BackoffConfig {
-            pause: Duration::from_millis(10),
-            ..Default::default()
-        };
-        let t = Throttle::new(600.0, 1, 16, cfg);
+        let t = after_calls(600.0, 16, (0..30).map(|i| i >= 20)).await;
         let stop = CancellationToken::new();
-        for i in 0..30 {
-            assert!(t.ready(&stop).await);
-            t.observe(i >= 20, Duration::from_millis(5));
-        }
         let eleventh = t.lock().sent[10];
         t.slow_down("120", None);
         let paused_until = t.lock().paused_until.unwrap();
