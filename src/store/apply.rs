@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
 use super::{Result, Store, ts};
-use super::{bodies, records};
+use super::{bodies, json_text, records};
 use crate::changes::{Change, Snapshot, is_cancelled};
 use crate::key_state::KeyState;
 use crate::qcc::{CallRecord, Outcome};
@@ -233,7 +233,7 @@ fn insert_call(
     };
     let body_id = shape.map(|t| bodies::intern(tx, &t)).transpose()?;
     let pending = match (body_id, data) {
-        (Some(_), Some(bodies::Data::Aligned(own))) => Some(records::array_text(own)),
+        (Some(_), Some(bodies::Data::Aligned(own))) => Some(json_text::array_text(own)),
         _ => None,
     };
     let body = if body_id.is_some() {
@@ -475,7 +475,7 @@ fn link_calls(
         .collect::<rusqlite::Result<_>>()?;
     for (id, page, shape, own) in pending {
         // Both written as the canonical texts of their records.
-        let answer = records::page_slice(&shape, page, records).map(records::array_text);
+        let answer = records::page_slice(&shape, page, records).map(json_text::array_text);
         if answer.as_deref() == Some(own.as_str()) {
             tx.prepare_cached("DELETE FROM pending_pages WHERE call_id=?1")?
                 .execute([id])?;

@@ -9,6 +9,7 @@
 mod apply;
 pub mod bodies;
 mod ingest;
+mod json_text;
 mod queries;
 mod queue;
 pub mod records;

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::bodies::{Members, is_array_of};
+use super::json_text::{Members, array_text, is_array_of};
 use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
 use crate::secrets::{HEX_LOWER, hex};
 
@@ -186,20 +186,6 @@ fn plain_strings<'a, const N: usize>(
         *slot = Some(Cow::Borrowed(inner));
     }
     Some(out)
-}
-
-/// The JSON array of records given by their texts.
-pub fn array_text(records: &[&str]) -> String {
-    let mut out = String::with_capacity(2 + records.iter().map(|r| r.len() + 1).sum::<usize>());
-    out.push('[');
-    for (i, r) in records.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(r);
-    }
-    out.push(']');
-    out
 }
 
 /// A 200 body with its records elided, when putting `records` (canonical texts) back gives the
