@@ -37,6 +37,15 @@ enum Migration {
     Rust(fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>),
 }
 
+impl Migration {
+    fn run(&self, tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+        match self {
+            Migration::Sql(sql) => tx.execute_batch(sql),
+            Migration::Rust(f) => f(tx),
+        }
+    }
+}
+
 /// Migrations in order; version N is the N-th entry.
 const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0001_init.sql")),
@@ -389,14 +398,25 @@ impl Store {
             let n = check.query_map([], |_| Ok(()))?.count();
             Ok(n)
         };
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        if version == 0 {
+            // A new database holds no rows, so no step can break a reference: every step in one
+            // transaction, one commit instead of one per step.
+            let tx = self.conn.transaction().map_err(&e)?;
+            for step in MIGRATIONS {
+                step.run(&tx).map_err(&e)?;
+            }
+            tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+                .map_err(&e)?;
+            tx.commit().map_err(&e)?;
+        }
+        for (i, step) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(self.user_version()? as usize)
+        {
             let tx = self.conn.transaction().map_err(&e)?;
             let before = broken(&tx).map_err(&e)?;
-            match step {
-                Migration::Sql(sql) => tx.execute_batch(sql),
-                Migration::Rust(f) => f(&tx),
-            }
-            .map_err(&e)?;
+            step.run(&tx).map_err(&e)?;
             if broken(&tx).map_err(&e)? > before {
                 return Err(e(rusqlite::Error::SqliteFailure(
                     rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
@@ -429,10 +449,7 @@ mod tests {
             let mut c = Connection::open(&path).unwrap();
             for step in &MIGRATIONS[..8] {
                 let tx = c.transaction().unwrap();
-                match step {
-                    Migration::Sql(sql) => tx.execute_batch(sql).unwrap(),
-                    Migration::Rust(f) => f(&tx).unwrap(),
-                }
+                step.run(&tx).unwrap();
                 tx.commit().unwrap();
             }
             c.pragma_update(None, "user_version", 8).unwrap();
