@@ -10,7 +10,14 @@ use std::fmt;
 pub struct Credentials {
     key: SecretString,
     secret: SecretString,
+    /// What [`Credentials::redact`] looks for: the key and the secret as typed and
+    /// percent-encoded, each once, none shorter than [`MIN_REDACTED`] (worked out once, not
+    /// for every body).
+    needles: std::sync::Arc<[SecretString]>,
 }
+
+/// A very short value would blank out ordinary text; real keys are 32 characters.
+const MIN_REDACTED: usize = 6;
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -20,9 +27,19 @@ impl fmt::Debug for Credentials {
 
 impl Credentials {
     pub fn new(key: impl Into<String>, secret: impl Into<String>) -> Self {
+        let (key, secret) = (key.into(), secret.into());
+        let mut needles: Vec<String> = Vec::new();
+        for s in [&key, &secret] {
+            for needle in [s.clone(), percent_encode(s)] {
+                if needle.len() >= MIN_REDACTED && !needles.contains(&needle) {
+                    needles.push(needle);
+                }
+            }
+        }
         Credentials {
-            key: SecretString::from(key.into()),
-            secret: SecretString::from(secret.into()),
+            key: SecretString::from(key),
+            secret: SecretString::from(secret),
+            needles: needles.into_iter().map(SecretString::from).collect(),
         }
     }
 
@@ -54,23 +71,15 @@ impl Credentials {
 
     /// `text` with the key and the secret (as typed and percent-encoded) replaced by `***`: for
     /// bodies and messages from servers that echo the request.
-    pub fn redact(&self, text: &str) -> String {
-        // Every body passes through here: copy it only where a secret is in it (rare).
-        let mut out: Option<String> = None;
-        for s in [self.key.expose_secret(), self.secret.expose_secret()] {
-            // A very short value would blank out ordinary text; real keys are 32 characters.
-            if s.len() < 6 {
-                continue;
-            }
-            let encoded = percent_encode(s);
-            for needle in [s, encoded.as_str()] {
-                let current = out.as_deref().unwrap_or(text);
-                if current.contains(needle) {
-                    out = Some(current.replace(needle, "***"));
-                }
+    pub fn redact(&self, mut text: String) -> String {
+        // Every body passes through here: it is copied only where a secret is in it (rare).
+        for needle in self.needles.iter() {
+            let needle = needle.expose_secret();
+            if text.contains(needle) {
+                text = text.replace(needle, "***");
             }
         }
-        out.unwrap_or_else(|| text.to_string())
+        text
     }
 
     /// True when `token` was made from these credentials and `timespan` (the simulator's check).
@@ -162,8 +171,11 @@ mod tests {
         assert_eq!(u, "http://h/api?key=***&searchKey=%E4%B8%8A&pageSize=20");
         let c = Credentials::new("my-app-key", "s3cr/et+value");
         assert_eq!(
-            c.redact("GET /x?key=my-app-key echo s3cr%2Fet%2Bvalue and s3cr/et+value"),
+            c.redact("GET /x?key=my-app-key echo s3cr%2Fet%2Bvalue and s3cr/et+value".into()),
             "GET /x?key=*** echo *** and ***"
         );
+        // Too short to be a real key: ordinary text would be blanked out.
+        let c = Credentials::new("abc", "my-secret");
+        assert_eq!(c.redact("abc my-secret".into()), "abc ***");
     }
 }

@@ -188,15 +188,25 @@ impl VendorClient {
             }
         };
         // A UTF-8 byte order mark before the JSON (common from .NET servers) is not content.
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        rec.body = Some(self.redact(&String::from_utf8_lossy(bytes)));
+        let mut bytes = bytes;
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+        }
+        // Kept as received when it is UTF-8 (every real answer), without a copy.
+        let body = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        let body = self.redact(body);
         if http_status.as_u16() == 429 || http_status.is_server_error() {
+            rec.body = Some(body);
             rec.message = format!("HTTP {}", http_status.as_u16());
             rec.outcome.retry_after = retry_after;
             return rec;
         }
-        classify_body(&mut rec, http_status.as_u16(), bytes);
-        rec.message = self.redact(&clip(&rec.message, MAX_MESSAGE_CHARS));
+        classify_body(&mut rec, http_status.as_u16(), body.as_bytes());
+        rec.body = Some(body);
+        rec.message = self.redact(clip(&rec.message, MAX_MESSAGE_CHARS));
         if rec.vendor_status.as_deref() == Some("115")
             && let Some(vendor) = vendor_clock
         {
@@ -228,7 +238,7 @@ impl VendorClient {
 
     /// The key and the secret replaced by `***` wherever a server echoed them (an error page that
     /// repeats the request URL), so no stored body or message carries them.
-    fn redact(&self, text: &str) -> String {
+    fn redact(&self, text: String) -> String {
         self.creds.redact(text)
     }
 }
@@ -338,11 +348,10 @@ fn classify_body(rec: &mut CallRecord, http_status: u16, bytes: &[u8]) {
             return;
         }
     };
-    let code = envelope.status.clone().unwrap_or_default();
+    let code = envelope.status.unwrap_or_default();
     let class = classify_status(&code);
-    rec.vendor_status = Some(code.clone());
-    rec.message = envelope.message.clone().unwrap_or_default();
-    rec.order_number = envelope.order_number.clone();
+    rec.message = envelope.message.unwrap_or_default();
+    rec.order_number = envelope.order_number;
     rec.outcome = PageOutcome::of(class);
     if class == Class::Found {
         let paging = envelope.paging.unwrap_or_default();
@@ -357,6 +366,7 @@ fn classify_body(rec: &mut CallRecord, http_status: u16, bytes: &[u8]) {
     } else if !super::status::is_documented(&code) {
         tracing::warn!(status = %code, message = %rec.message, "vendor answered an undocumented status code; treating it as transient");
     }
+    rec.vendor_status = Some(code);
 }
 
 /// A transport error's message with its cause chain, and never the URL (it holds the key).
