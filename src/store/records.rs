@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::json_text::{Members, array_text, is_array_of};
+use super::json_text::array_text;
 use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
 use crate::secrets::{HEX_LOWER, hex};
 
@@ -144,48 +144,61 @@ pub fn read(raw: &RawValue) -> Reading<'_> {
 }
 
 /// The columns of a record whose text is the documented shape, compact, every value a string
-/// without escapes: then [`rebuild`] writes exactly this text.
+/// without escapes: then [`rebuild`] writes exactly this text. Read by matching the text against
+/// that shape byte by byte (the envelope's parse has checked it is JSON), without a parser:
+/// every answer's records pass here.
 fn documented_text(text: &str) -> Option<TextColumns<'_>> {
-    let record = Members::compact(text)?;
-    let [scalars @ .., (list_name, list)] = record.0.as_slice() else {
-        return None;
-    };
-    if *list_name != fields::PUNISH_LIST {
-        return None;
+    let mut s = Shape(text);
+    s.eat("{")?;
+    let cols = s.strings(&RECORD_FIELDS)?;
+    s.eat(",\"")?;
+    s.eat(fields::PUNISH_LIST)?;
+    s.eat("\":[")?;
+    let mut puns = Vec::new();
+    if s.eat("]").is_none() {
+        loop {
+            s.eat("{")?;
+            puns.push(s.strings(&PUNISHMENT_FIELDS)?);
+            s.eat("}")?;
+            if s.eat("]").is_some() {
+                break;
+            }
+            s.eat(",")?;
+        }
     }
-    let cols = plain_strings(scalars, &RECORD_FIELDS)?;
-    let items: Vec<&str> = serde_json::from_str::<Vec<&RawValue>>(list.get())
-        .ok()?
-        .into_iter()
-        .map(RawValue::get)
-        .collect();
-    if !is_array_of(list.get(), &items) {
-        return None;
-    }
-    let puns = items
-        .iter()
-        .map(|p| plain_strings(&Members::compact(p)?.0, &PUNISHMENT_FIELDS))
-        .collect::<Option<Vec<_>>>()?;
-    Some((cols, puns))
+    s.eat("}")?;
+    s.0.is_empty().then_some((cols, puns))
 }
 
-/// Exactly the fields `names`, in order, each a string written without escapes.
-fn plain_strings<'a, const N: usize>(
-    members: &[(&str, &'a RawValue)],
-    names: &[&str; N],
-) -> Option<[Option<Cow<'a, str>>; N]> {
-    if members.len() != N {
-        return None;
+/// What is left of a record's text while it is matched against the documented shape.
+struct Shape<'a>(&'a str);
+
+impl<'a> Shape<'a> {
+    fn eat(&mut self, expected: &str) -> Option<()> {
+        self.0 = self.0.strip_prefix(expected)?;
+        Some(())
     }
-    let mut out: [Option<Cow<'a, str>>; N] = std::array::from_fn(|_| None);
-    for ((slot, name), (key, value)) in out.iter_mut().zip(names).zip(members) {
-        let inner = value.get().strip_prefix('"')?.strip_suffix('"')?;
-        if key != name || inner.contains('\\') {
-            return None;
+
+    /// `"name":"value"` for exactly the fields `names`, in order and comma-separated, each value
+    /// a string written without escapes (in valid JSON it ends at the next quote).
+    fn strings<const N: usize>(&mut self, names: &[&str; N]) -> Option<[Option<Cow<'a, str>>; N]> {
+        let mut out: [Option<Cow<'a, str>>; N] = std::array::from_fn(|_| None);
+        for (i, (slot, name)) in out.iter_mut().zip(names).enumerate() {
+            if i > 0 {
+                self.eat(",")?;
+            }
+            self.eat("\"")?;
+            self.eat(name)?;
+            self.eat("\":\"")?;
+            let (value, rest) = self.0.split_once('"')?;
+            if value.contains('\\') {
+                return None;
+            }
+            *slot = Some(Cow::Borrowed(value));
+            self.0 = rest;
         }
-        *slot = Some(Cow::Borrowed(inner));
+        Some(out)
     }
-    Some(out)
 }
 
 /// A 200 body with its records elided, when putting `records` (canonical texts) back gives the
@@ -305,9 +318,13 @@ mod tests {
             .iter()
             .flat_map(|c| c.records.iter().map(Value::to_string))
             .collect();
-        assert!(texts.iter().any(|t| t.contains(r#""PunishList":[{"#)));
         let plain = texts.len();
         let first = texts[0].clone();
+        let punished = texts
+            .iter()
+            .find(|t| t.contains(r#""PunishList":[{"#))
+            .cloned()
+            .unwrap();
         texts.extend([
             first.replacen(',', ", ", 1),
             first.replacen(r#""Id":""#, r#""Id": ""#, 1),
@@ -316,11 +333,24 @@ mod tests {
             first.replacen(r#""PunishList":["#, r#""PunishList":[ "#, 1),
             first.replacen("海关", r"\u6d77关", 1),
             first.replacen(r#""RegNo":""#, r#""RegNo":"a\"b"#, 1),
+            first.replacen(r#""PunishList":["#, r#""PunishList":[],"Z":["#, 1),
+            punished.replacen(r#""PunishList":["#, r#""PunishList":[{"No":"1"},"#, 1),
+            punished.replacen(r#""PunishList":["#, r#""PunishList":[1,"#, 1),
+            punished.replacen(r#"","CaseProp""#, r#"","X":"","CaseProp""#, 1),
+            punished.replacen("}]}", r#"},{}]}"#, 1),
+            first.replacen(r#""Id":""#, r#""Id":null,"X":""#, 1),
+            format!("{first} "),
             r#"{"RegNo":"1","RegNo":"2"}"#.to_string(),
             r#"{"PunishList":null}"#.to_string(),
             r#"[1,2]"#.to_string(),
             r#""text""#.to_string(),
         ]);
+        let distinct: std::collections::HashSet<&String> = texts.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            texts.len(),
+            "every variant changes its record"
+        );
         let mut canon = Vec::new();
         for (i, text) in texts.iter().enumerate() {
             let raw = RawValue::from_string(text.clone()).unwrap();
@@ -340,6 +370,10 @@ mod tests {
                 assert!(
                     r.extra.is_none() && r.canonical == *text,
                     "documented: {text}"
+                );
+                assert!(
+                    documented_text(text).is_some(),
+                    "read without a parse: {text}"
                 );
             }
             canon.push(r.canonical.into_owned());
