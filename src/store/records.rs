@@ -190,12 +190,14 @@ impl<'a> Shape<'a> {
             self.eat("\"")?;
             self.eat(name)?;
             self.eat("\":\"")?;
-            let (value, rest) = self.0.split_once('"')?;
-            if value.contains('\\') {
+            // One pass to the closing quote; a backslash before it is an escape (not this shape).
+            // Values are short: a plain loop, no searcher set up per value.
+            let end = self.0.bytes().position(|b| b == b'"' || b == b'\\')?;
+            if self.0.as_bytes()[end] != b'"' {
                 return None;
             }
-            *slot = Some(Cow::Borrowed(value));
-            self.0 = rest;
+            *slot = Some(Cow::Borrowed(&self.0[..end]));
+            self.0 = &self.0[end + 1..];
         }
         Some(out)
     }
