@@ -10,7 +10,6 @@ use rusqlite::{OptionalExtension, ToSql, Transaction, params};
 use std::borrow::Cow;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::json_text::{Members, is_array_of, write_object};
 use super::records::DATA_MARKER;
@@ -102,20 +101,14 @@ pub enum Data<'a> {
 /// [`fill`] and [`super::records::restore`] will write it).
 pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String> {
     let top = Members::compact(body)?;
-    let mut shape: Vec<(&str, Cow<'_, str>)> = top
-        .0
-        .iter()
-        .map(|(k, v)| (*k, Cow::Borrowed(v.get())))
-        .collect();
-    let result = top.get("Result").and_then(|r| Members::compact(r.get()));
-    let slot = result
-        .as_ref()
-        .and_then(|r| r.get("Data"))
-        .map(RawValue::get);
+    let mut shape: Vec<(&str, Cow<'_, str>)> =
+        top.0.iter().map(|(k, v)| (*k, Cow::Borrowed(*v))).collect();
+    let result = top.get("Result").and_then(Members::compact);
+    let slot = result.as_ref().and_then(|r| r.get("Data"));
     let records = match (data, slot) {
         (Data::Page(page, all), Some(_)) => {
-            let paging = Members::compact(top.get("Paging")?.get())?;
-            let size: usize = paging.get("PageSize")?.get().parse().ok()?;
+            let paging = Members::compact(top.get("Paging")?)?;
+            let size: usize = paging.get("PageSize")?.parse().ok()?;
             let start = (page.max(1) as usize - 1).checked_mul(size)?;
             Some(all.get(start..(start + size).min(all.len()))?)
         }
@@ -133,7 +126,7 @@ pub fn template(body: &str, env: &Envelope<'_>, data: Data<'_>) -> Option<String
         let members = result
             .0
             .iter()
-            .map(|(k, v)| (*k, if *k == "Data" { DATA_JSON } else { v.get() }));
+            .map(|(k, v)| (*k, if *k == "Data" { DATA_JSON } else { *v }));
         let elided = write_object(members);
         if let Some((_, v)) = shape.iter_mut().find(|(k, _)| *k == "Result") {
             *v = Cow::Owned(elided);

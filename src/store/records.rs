@@ -190,9 +190,9 @@ impl<'a> Shape<'a> {
             self.eat("\"")?;
             self.eat(name)?;
             self.eat("\":\"")?;
-            // One pass to the closing quote; a backslash before it is an escape (not this shape).
-            // Values are short: a plain loop, no searcher set up per value.
-            let end = self.0.bytes().position(|b| b == b'"' || b == b'\\')?;
+            // One search for the closing quote; a backslash before it is an escape (not this
+            // shape).
+            let end = memchr::memchr2(b'"', b'\\', self.0.as_bytes())?;
             if self.0.as_bytes()[end] != b'"' {
                 return None;
             }
