@@ -128,7 +128,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Timestamps are stored as `YYYY-MM-DDTHH:MM:SSZ` (UTC), which also sorts correctly as text.
 pub fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // The same text as `%Y-%m-%dT%H:%M:%SZ`, written directly rather than through a format
+    // string parsed for every answer.
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// SQL giving a column of Unix seconds (`calls.at`, `screenings.checked_at`) as [`ts`] writes
@@ -437,6 +439,25 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ts` writes what the format string wrote, which stored rows and `instant_text` use.
+    #[test]
+    fn timestamps_are_written_as_before() {
+        use chrono::TimeZone;
+        for secs in [
+            0,
+            1,
+            59,
+            86_399,
+            951_782_400,
+            1_764_547_200,
+            1_796_083_199,
+            253_402_300_799,
+        ] {
+            let t = Utc.timestamp_opt(secs, 123_456_789).single().unwrap();
+            assert_eq!(ts(t), t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
+    }
 
     /// A database as version 8 left it (text instants, text order numbers, calls_run and
     /// screenings_key), migrated to 9: every value reads back the same, ids and references
