@@ -97,8 +97,23 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Each ASCII character's value in [`USCC_CHARSET`] (`NOT_USCC`: not in it), looked up for every
+/// character of every key read.
+const USCC_VALUES: [u8; 128] = {
+    let mut table = [NOT_USCC; 128];
+    let chars = USCC_CHARSET.as_bytes();
+    let mut i = 0;
+    while i < chars.len() {
+        table[chars[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+const NOT_USCC: u8 = u8::MAX;
+
 fn uscc_value(c: char) -> Option<u32> {
-    USCC_CHARSET.find(c).map(|i| i as u32)
+    let v = *USCC_VALUES.get(c as usize)?;
+    (v != NOT_USCC).then_some(u32::from(v))
 }
 
 /// The check character a USCC's first 17 characters call for (GB 32100-2015: weights 3^i mod 31),
@@ -261,6 +276,17 @@ mod tests {
 
     fn c(s: &str) -> Classified {
         classify(s, ClassifyOptions::default())
+    }
+
+    #[test]
+    fn the_value_table_is_the_charset() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32).take(70_000) {
+            assert_eq!(
+                uscc_value(c),
+                USCC_CHARSET.find(c).map(|i| i as u32),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]
