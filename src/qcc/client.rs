@@ -204,7 +204,7 @@ impl VendorClient {
             rec.outcome.retry_after = retry_after;
             return rec;
         }
-        classify_body(&mut rec, http_status.as_u16(), body.as_bytes());
+        classify_body(&mut rec, http_status.as_u16(), &body);
         rec.body = Some(body);
         rec.message = self.redact(clip(&rec.message, MAX_MESSAGE_CHARS));
         if rec.vendor_status.as_deref() == Some("115")
@@ -333,8 +333,10 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Read the documented JSON envelope into `rec`: vendor status, message, order number, class,
 /// and for 200 the page's records and paging.
-fn classify_body(rec: &mut CallRecord, http_status: u16, bytes: &[u8]) {
-    let envelope = match serde_json::from_slice::<Envelope>(bytes) {
+fn classify_body(rec: &mut CallRecord, http_status: u16, body: &str) {
+    // Read as text: the body is known to be UTF-8, so its strings and records are not checked
+    // again one by one.
+    let envelope = match serde_json::from_str::<Envelope>(body) {
         Ok(env) if env.status.is_some() => env,
         Ok(_) => {
             rec.message = format!("HTTP {}: body has no Status field", http_status);
