@@ -21,12 +21,8 @@ impl<'a> Members<'a> {
         }
         loop {
             let after_quote = rest.strip_prefix('"')?;
-            let name_end = memchr::memchr2(b'"', b'\\', after_quote.as_bytes())?;
-            if after_quote.as_bytes()[name_end] != b'"' {
-                return None;
-            }
-            let name = &after_quote[..name_end];
-            rest = after_quote[name_end + 1..].strip_prefix(':')?;
+            let (name, after) = plain_string(after_quote)?;
+            rest = after.strip_prefix(':')?;
             let len = value_len(rest.as_bytes())?;
             members.push((name, &rest[..len]));
             rest = &rest[len..];
@@ -66,6 +62,13 @@ fn value_len(text: &[u8]) -> Option<usize> {
         }
         i += 1;
     }
+}
+
+/// A string's content written without escapes, and what follows its closing quote, for `text`
+/// starting just after the opening quote. `None` when an escape comes before the closing quote.
+pub(super) fn plain_string(text: &str) -> Option<(&str, &str)> {
+    let end = memchr::memchr2(b'"', b'\\', text.as_bytes())?;
+    (text.as_bytes()[end] == b'"').then(|| (&text[..end], &text[end + 1..]))
 }
 
 /// The index of the quote that closes a string whose first byte (after its opening quote) is at

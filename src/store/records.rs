@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::json_text::array_text;
+use super::json_text::{array_text, plain_string};
 use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
 use crate::secrets::{HEX_LOWER, hex};
 
@@ -190,14 +190,9 @@ impl<'a> Shape<'a> {
             self.eat("\"")?;
             self.eat(name)?;
             self.eat("\":\"")?;
-            // One search for the closing quote; a backslash before it is an escape (not this
-            // shape).
-            let end = memchr::memchr2(b'"', b'\\', self.0.as_bytes())?;
-            if self.0.as_bytes()[end] != b'"' {
-                return None;
-            }
-            *slot = Some(Cow::Borrowed(&self.0[..end]));
-            self.0 = &self.0[end + 1..];
+            let (value, rest) = plain_string(self.0)?;
+            *slot = Some(Cow::Borrowed(value));
+            self.0 = rest;
         }
         Some(out)
     }
