@@ -80,10 +80,9 @@ def main():
             cost, calls = one_run(bins[0], b, inp, db, rows, unthrottled, count)
             results[b].append(cost)
             print(f"round {r + 1}: {b}: {cost:.1f} {measure_unit} per call ({calls} calls)", flush=True)
-    unit = "key" if unthrottled else "call"
     for b in bins:
         runs = ", ".join(f"{x:.1f}" for x in results[b])
-        print(f"{b}: median {statistics.median(results[b]):.1f} {measure_unit} per {unit} (runs: {runs})")
+        print(f"{b}: median {statistics.median(results[b]):.1f} {measure_unit} per call (runs: {runs})")
 
 
 if __name__ == "__main__":
