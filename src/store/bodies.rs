@@ -63,12 +63,8 @@ impl FromSql for StoredOrder {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         match value {
             ValueRef::Blob(packed) => {
-                let mut s = String::with_capacity(ORDER_PREFIX.len() + 2 * packed.len());
-                s.push_str(ORDER_PREFIX);
-                for b in packed {
-                    s.push_str(&format!("{b:02x}"));
-                }
-                Ok(StoredOrder(s))
+                let digits = crate::secrets::hex(packed, crate::secrets::HEX_LOWER);
+                Ok(StoredOrder(format!("{ORDER_PREFIX}{digits}")))
             }
             ValueRef::Text(_) => String::column_result(value).map(StoredOrder),
             _ => Err(FromSqlError::InvalidType),
