@@ -46,6 +46,74 @@ pub struct Classified {
     pub kind: Option<KeyKind>,
     /// Why the key is `invalid` locally (no call is spent on it), if it is.
     pub invalid: Option<String>,
+    /// The kind of reason, for counting ("most rows are empty"); set with `invalid`.
+    pub reason: Option<Reason>,
+}
+
+/// Why a cell gives no usable key, in a word: what [`Classified::invalid`] says at length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reason {
+    Empty,
+    TooLong,
+    ControlChars,
+    TooShort,
+    /// A USCC whose check digit is wrong.
+    CheckDigit,
+    /// An 18-character code with a character a USCC never has.
+    BadCharacter,
+    /// An identifier the vendor does not know: 15 digits failing the 注册号 check (an old tax
+    /// ID), 13-digit old numbers, 15/17/20-character tax IDs.
+    NotACode,
+    /// Text in a code column (`企合苏锡总字第0001`): not a code, and not sent as a name.
+    TextInCodeColumn,
+    /// A spreadsheet turned the code into a number.
+    Spreadsheet,
+    /// The row is too short to have the key column, or could not be decoded.
+    Unreadable,
+}
+
+impl Reason {
+    /// A short phrase for counts in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Empty => "empty",
+            Reason::TooLong => "too long",
+            Reason::ControlChars => "control characters",
+            Reason::TooShort => "shorter than 2 characters",
+            Reason::CheckDigit => "wrong check digit",
+            Reason::BadCharacter => "not a valid code character",
+            Reason::NotACode => "not a code the vendor knows (old tax ID or number)",
+            Reason::TextInCodeColumn => "text that is not a code",
+            Reason::Spreadsheet => "changed into a number by the spreadsheet",
+            Reason::Unreadable => "unreadable or missing cell",
+        }
+    }
+}
+
+impl Classified {
+    /// The cell holds something in place of a code (an old tax ID, a 13-digit number) or nothing
+    /// at all: a name in the same row may be queried instead.
+    pub fn wants_fallback(&self) -> bool {
+        matches!(self.reason, Some(Reason::Empty | Reason::NotACode))
+    }
+
+    fn invalid(key: String, kind: Option<KeyKind>, reason: Reason, message: String) -> Self {
+        Classified {
+            key,
+            kind,
+            invalid: Some(message),
+            reason: Some(reason),
+        }
+    }
+
+    fn valid(key: String, kind: KeyKind) -> Self {
+        Classified {
+            key,
+            kind: Some(kind),
+            invalid: None,
+            reason: None,
+        }
+    }
 }
 
 /// Options that change classification.
@@ -166,35 +234,68 @@ fn compact(s: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// True when 15 digits carry a valid 注册号 check digit (GB/T 17710, ISO 7064 MOD 11,10): every
+/// real 工商注册号 does; an old 15-digit 纳税人识别号 passes only by chance (1 in 10).
+pub fn reg_no_check_ok(digits: &str) -> bool {
+    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 15 || digits.len() != 15 {
+        return false;
+    }
+    let mut p = 10;
+    for x in &d[..14] {
+        let s = match (p + x) % 10 {
+            0 => 10,
+            s => s,
+        };
+        p = s * 2 % 11;
+    }
+    (p + d[14]) % 10 == 1
+}
+
+/// The 注册号 check digit the first 14 digits call for (the simulator makes real-looking ones).
+pub fn reg_no_check_digit(first14: &str) -> Option<char> {
+    (0..10u32)
+        .filter_map(|c| char::from_digit(c, 10))
+        .find(|c| reg_no_check_ok(&format!("{first14}{c}")))
+}
+
+/// Letters and digits only, with enough digits to be an identifier rather than a name
+/// (`3203211800348`, `36020675421091X`, `360723L27117308`): an old registration number or tax ID
+/// the vendor does not know. English names (`3M`, `ABB`) have spaces or few digits.
+fn identifier_like(s: &str) -> bool {
+    let n = s.chars().count();
+    (6..=24).contains(&n)
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+        && s.chars().filter(char::is_ascii_digit).count() * 2 >= n
+}
+
 /// Classify a raw cell into a search key.
 pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
     if raw.len() > MAX_KEY_BYTES {
         let head: String = normalize(&raw.chars().take(40).collect::<String>());
-        return Classified {
-            key: escape_controls(&head),
-            kind: Some(KeyKind::Name),
-            invalid: Some(format!(
+        return Classified::invalid(
+            escape_controls(&head),
+            Some(KeyKind::Name),
+            Reason::TooLong,
+            format!(
                 "too long ({} bytes; a company name or code is far shorter than {MAX_KEY_BYTES})",
                 raw.len()
-            )),
-        };
+            ),
+        );
     }
     let key = normalize(raw);
     if key.is_empty() {
-        return Classified {
-            key,
-            kind: None,
-            invalid: Some("empty".into()),
-        };
+        return Classified::invalid(key, None, Reason::Empty, "empty".into());
     }
     if let Some(found) = control_chars(&key) {
-        return Classified {
-            key: escape_controls(&key),
-            kind: Some(KeyKind::Name),
-            invalid: Some(format!(
+        return Classified::invalid(
+            escape_controls(&key),
+            Some(KeyKind::Name),
+            Reason::ControlChars,
+            format!(
                 "contains control characters ({found}): the cell was damaged in copying; retype it"
-            )),
-        };
+            ),
+        );
     }
     let compacted = compact(&key);
     let n = compacted.chars().count();
@@ -202,11 +303,7 @@ pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
         return classify_uscc(compacted, opts);
     }
     if n == 15 && compacted.chars().all(|c| c.is_ascii_digit()) {
-        return Classified {
-            key: compacted,
-            kind: Some(KeyKind::RegNo),
-            invalid: None,
-        };
+        return classify_reg_no(compacted);
     }
     let upper = key.to_ascii_uppercase();
     let n = upper.chars().count();
@@ -214,25 +311,39 @@ pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
     if n == 18 && all_alnum && upper.chars().any(|c| c.is_ascii_digit()) {
         return classify_uscc(upper, opts);
     }
-    if n == 15 && upper.chars().all(|c| c.is_ascii_digit()) {
-        return Classified {
-            key: upper,
-            kind: Some(KeyKind::RegNo),
-            invalid: None,
-        };
+    if identifier_like(&upper) {
+        return Classified::invalid(
+            upper.clone(),
+            Some(KeyKind::Name),
+            Reason::NotACode,
+            format!(
+                "{upper:?} is not a code the vendor knows ({} characters: an old registration \
+                 number or tax ID, not an 18-character 统一社会信用代码 or a 15-digit 注册号)",
+                upper.chars().count()
+            ),
+        );
     }
     if n < 2 {
-        return Classified {
+        return Classified::invalid(
             key,
-            kind: Some(KeyKind::Name),
-            invalid: Some("shorter than 2 characters (the vendor answers 213)".into()),
-        };
+            Some(KeyKind::Name),
+            Reason::TooShort,
+            "shorter than 2 characters (the vendor answers 213)".into(),
+        );
     }
-    Classified {
-        key,
-        kind: Some(KeyKind::Name),
-        invalid: None,
+    Classified::valid(key, KeyKind::Name)
+}
+
+/// 15 digits: a 注册号 when its check digit holds, else (usually) an old tax ID.
+fn classify_reg_no(digits: String) -> Classified {
+    if reg_no_check_ok(&digits) {
+        return Classified::valid(digits, KeyKind::RegNo);
     }
+    let message = format!(
+        "{digits} fails the 注册号 check digit (GB/T 17710): probably an old 15-digit 纳税人识别号 \
+         (tax ID), which the vendor does not know"
+    );
+    Classified::invalid(digits, Some(KeyKind::RegNo), Reason::NotACode, message)
 }
 
 fn classify_uscc(code: String, opts: ClassifyOptions) -> Classified {
@@ -241,31 +352,23 @@ fn classify_uscc(code: String, opts: ClassifyOptions) -> Classified {
         .enumerate()
         .find(|(_, c)| uscc_value(*c).is_none())
     {
-        let invalid = Some(format!(
+        let message = format!(
             "not a valid unified social credit code: character '{c}' at position {} is not \
              allowed (I, O, S, V and Z never occur)",
             pos + 1
-        ));
-        return Classified {
-            key: code,
-            kind: Some(KeyKind::Uscc),
-            invalid,
-        };
+        );
+        return Classified::invalid(code, Some(KeyKind::Uscc), Reason::BadCharacter, message);
     }
     let (first17, last) = code.split_at(17);
-    let invalid = match uscc_check_char(first17) {
+    match uscc_check_char(first17) {
         Some(expected) if !last.starts_with(expected) && !opts.query_bad_checksums => {
-            Some(format!(
+            let message = format!(
                 "check digit is '{last}', GB 32100-2015 expects '{expected}': probably a typo in the \
              supplier master (use --query-bad-checksums to query it anyway)"
-            ))
+            );
+            Classified::invalid(code, Some(KeyKind::Uscc), Reason::CheckDigit, message)
         }
-        _ => None,
-    };
-    Classified {
-        key: code,
-        kind: Some(KeyKind::Uscc),
-        invalid,
+        _ => Classified::valid(code, KeyKind::Uscc),
     }
 }
 

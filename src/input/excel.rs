@@ -205,8 +205,42 @@ fn cell_of(c: &calamine::Data) -> Cell {
             format!("{f}")
         }),
         Data::Bool(b) => Cell::Text(b.to_string()),
-        Data::DateTime(d) => Cell::Number(d.as_f64().to_string()),
+        Data::DateTime(d) => {
+            let serial = d.as_f64();
+            Cell::Date(date_text(serial), serial)
+        }
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+/// An Excel serial date as text: `2020-02-06`, `2020-02-06 08:30:00`, or `08:30:00` for a time
+/// alone (days since 1899-12-30; Excel's phantom 1900-02-29 makes the first two months one off).
+fn date_text(serial: f64) -> String {
+    let Some(epoch) = chrono::NaiveDate::from_ymd_opt(1899, 12, 30) else {
+        return serial.to_string();
+    };
+    if !serial.is_finite() || !(0.0..3_000_000.0).contains(&serial) {
+        return serial.to_string();
+    }
+    let days = serial.floor();
+    let secs = ((serial - days) * 86_400.0).round() as u32;
+    let day = epoch + chrono::Days::new(days as u64);
+    let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(secs.min(86_399), 0)
+        .unwrap_or(chrono::NaiveTime::MIN);
+    match (days == 0.0, secs == 0) {
+        (_, true) => day.format("%Y-%m-%d").to_string(),
+        (true, false) => time.format("%H:%M:%S").to_string(),
+        (false, false) => format!("{} {}", day.format("%Y-%m-%d"), time.format("%H:%M:%S")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serial_dates_read_as_excel_shows_them() {
+        assert_eq!(super::date_text(43868.0), "2020-02-07");
+        assert_eq!(super::date_text(43868.5), "2020-02-07 12:00:00");
+        assert_eq!(super::date_text(0.25), "06:00:00");
     }
 }

@@ -17,7 +17,8 @@ pub mod rows;
 use std::path::{Path, PathBuf};
 
 pub use columns::{
-    Selection, column_names, header_token, identifying_columns, name_column, select_column,
+    Role, SAMPLE_ROWS, Selection, column_names, header_token, id_column, identifying_columns,
+    name_column, select_column,
 };
 pub use delimited::{detect_delimiter, detect_encoding, parse_bytes};
 pub use rows::{FileMeta, IngestRow, RowContext, meta};
@@ -55,13 +56,16 @@ pub enum Cell {
     Text(String),
     /// A spreadsheet number, with the text Excel would show.
     Number(String),
+    /// A spreadsheet date or time: its text (`2020-02-06`, `2020-02-06 08:30:00`) and Excel's
+    /// serial number, so a workbook written from it shows a date again.
+    Date(String, f64),
     Empty,
 }
 
 impl Cell {
     pub fn text(&self) -> &str {
         match self {
-            Cell::Text(s) | Cell::Number(s) => s,
+            Cell::Text(s) | Cell::Number(s) | Cell::Date(s, _) => s,
             Cell::Empty => "",
         }
     }
@@ -164,7 +168,7 @@ mod fuzz {
         let Ok(table) = parse_bytes("fuzz.csv", bytes, &opts, text_list) else {
             return;
         };
-        let Ok(sel) = select_column("fuzz.csv", &table.headers, column) else {
+        let Ok(sel) = select_column("fuzz.csv", &table.headers, &[], column) else {
             return;
         };
         let ctx = RowContext {
@@ -172,6 +176,7 @@ mod fuzz {
             headers: table.headers.clone(),
             sel,
             classify: ClassifyOptions::default(),
+            comments: text_list,
         };
         let mut last = 0;
         for row in table.rows.take(200) {

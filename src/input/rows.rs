@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Cell, RawRow, Selection, Table};
-use crate::normalize::{Classified, ClassifyOptions, KeyKind, classify};
+use super::{Cell, RawRow, Role, Selection, Table};
+use crate::normalize::{Classified, ClassifyOptions, KeyKind, Reason, classify};
 
 /// Metadata of an input file, stored with its rows.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,10 @@ pub struct FileMeta {
     pub headers: Vec<String>,
     pub sheet: Option<String>,
     pub header_row: Option<u64>,
+    /// The supplier's own id column (an ERP code rather than a row counter), when there is one.
+    pub id_column: Option<String>,
+    /// Why columns were chosen against their headers (for the log and summary, not stored).
+    pub notes: Vec<String>,
 }
 
 impl FileMeta {
@@ -36,7 +40,12 @@ impl FileMeta {
             key.push_str(&format!(" (name fallback: {f})"));
         }
         parts.push(key);
-        parts.join(", ")
+        let mut out = parts.join(", ");
+        for n in &self.notes {
+            out.push_str("; ");
+            out.push_str(n);
+        }
+        out
     }
 }
 
@@ -53,6 +62,10 @@ pub struct IngestRow {
     pub error: Option<String>,
     /// Every column as read (JSON object keyed by column name), carried to the export.
     pub extra: Option<String>,
+    /// The spreadsheet types of the cells that are not text (see [`cell_types`]).
+    pub cell_types: Option<String>,
+    /// Why the row gives no usable key, in a word (for "most rows are ..." counts).
+    pub reason: Option<Reason>,
     /// A total row (合计, 共18家 ...): not a supplier, never called.
     pub skipped: bool,
 }
@@ -64,6 +77,8 @@ pub struct RowContext {
     pub headers: Vec<String>,
     pub sel: Selection,
     pub classify: ClassifyOptions,
+    /// A plain text list: a line starting with `#` is a comment.
+    pub comments: bool,
 }
 
 /// True for text that is a number in scientific notation as a spreadsheet shows long numbers
@@ -120,19 +135,60 @@ fn is_total_cell(text: &str) -> bool {
     counted.is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// The key cell of a row and its classification: the key column's cell, or the name column's
+/// when the key cell holds no usable code (empty, an old tax ID, text in a code column).
+struct Keyed {
+    cell: Cell,
+    col: usize,
+    classified: Classified,
+}
+
+fn key_of(raw: &RawRow, ctx: &RowContext) -> Keyed {
+    let sel = &ctx.sel;
+    let cell = raw.cells.get(sel.key_col).cloned().unwrap_or(Cell::Empty);
+    let mut classified = classify(cell.text(), ctx.classify);
+    let text_in_code_column = sel.role == Role::Code
+        && classified.kind == Some(KeyKind::Name)
+        && classified.reason.is_none_or(|r| r == Reason::TooShort)
+        && !matches!(cell, Cell::Number(_) | Cell::Date(..))
+        && !looks_scientific(cell.text());
+    if (classified.wants_fallback() || text_in_code_column)
+        && let Some(f) = sel.fallback_col
+        && let Some(name) = raw.cells.get(f).filter(|c| **c != Cell::Empty)
+    {
+        let by_name = classify(name.text(), ctx.classify);
+        if by_name.kind == Some(KeyKind::Name) || by_name.invalid.is_none() {
+            return Keyed {
+                cell: name.clone(),
+                col: f,
+                classified: by_name,
+            };
+        }
+    }
+    if text_in_code_column {
+        let shown: String = cell.text().trim().chars().take(40).collect();
+        classified.invalid = Some(format!(
+            "{shown:?} is not a 统一社会信用代码 or 注册号, and the row has no company name to query \
+             instead (a name query is billed, so text from a code column is never sent as a name)"
+        ));
+        classified.reason = Some(Reason::TextInCodeColumn);
+    }
+    Keyed {
+        cell,
+        col: sel.key_col,
+        classified,
+    }
+}
+
 /// Turn a raw row into what ingest stores: the key cell (or the name fallback), its
 /// classification, and every column as read.
 pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
     let sel = &ctx.sel;
-    let mut key_cell = raw.cells.get(sel.key_col).cloned().unwrap_or(Cell::Empty);
-    let mut key_col = sel.key_col;
-    if key_cell == Cell::Empty
-        && let Some(f) = sel.fallback_col
-        && let Some(c) = raw.cells.get(f).filter(|c| **c != Cell::Empty)
-    {
-        key_cell = c.clone();
-        key_col = f;
-    }
+    let Keyed {
+        cell: key_cell,
+        col: key_col,
+        mut classified,
+    } = key_of(&raw, ctx);
     let col_label = ctx
         .headers
         .get(key_col)
@@ -146,9 +202,9 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
         )
     };
     let input = key_cell.text().to_string();
-    let mut classified = classify(&input, ctx.classify);
     let code = matches!(classified.kind, Some(KeyKind::Uscc | KeyKind::RegNo));
-    let skipped = !code && raw.cells.iter().any(|c| is_total_cell(c.text()));
+    let comment = ctx.comments && input.trim_start().starts_with('#');
+    let skipped = comment || (!code && raw.cells.iter().any(|c| is_total_cell(c.text())));
     let mut error = raw.error.as_ref().map(|e| format!("{}: {e}", at()));
     if raw.cells.len() <= sel.key_col && error.is_none() && key_col == sel.key_col {
         error = Some(format!(
@@ -159,7 +215,7 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
     }
     let valid_code = code && classified.invalid.is_none();
     let mangled = match &key_cell {
-        Cell::Number(_) => true,
+        Cell::Number(_) | Cell::Date(..) => true,
         Cell::Text(t) => !valid_code && looks_scientific(t),
         Cell::Empty => false,
     };
@@ -170,10 +226,18 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
             at(),
             input.trim()
         ));
+        classified.reason = Some(Reason::Spreadsheet);
     }
-    if skipped {
+    if comment {
+        error = Some(format!("{}: comment line (starts with #), skipped", at()));
+    } else if skipped {
         error = Some(format!("{}: total row: not a supplier, skipped", at()));
     }
+    let reason = match (&error, skipped) {
+        (_, true) => None,
+        (Some(_), false) => Some(Reason::Unreadable),
+        (None, false) => classified.reason,
+    };
     IngestRow {
         row_no: raw.row_no,
         sheet_row: raw.sheet_row,
@@ -181,8 +245,33 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
         classified,
         error,
         extra: columns_json(&raw.cells, &ctx.headers),
+        cell_types: cell_types(&raw.cells, &ctx.headers),
+        reason,
         skipped,
     }
+}
+
+/// The cells a spreadsheet typed, keyed by column name: `["n", 113.5]` for a number, `["d",
+/// 43868.0]` for a date (Excel's serial), so the workbook written back shows them as the analyst
+/// had them. `None` when every cell is text (every CSV row).
+fn cell_types(cells: &[Cell], headers: &[String]) -> Option<String> {
+    let mut types = Map::new();
+    for (i, c) in cells.iter().enumerate() {
+        let typed = match c {
+            Cell::Number(t) => t.parse::<f64>().ok().map(|n| ("n", n)),
+            Cell::Date(_, serial) => Some(("d", *serial)),
+            _ => None,
+        };
+        let Some((tag, n)) = typed.filter(|(_, n)| n.is_finite()) else {
+            continue;
+        };
+        let name = headers
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", i + 1));
+        types.insert(name, serde_json::json!([tag, n]));
+    }
+    (!types.is_empty()).then(|| Value::Object(types).to_string())
 }
 
 /// Every cell as read, keyed by column name (cells beyond the header are `column N`).
@@ -199,8 +288,10 @@ fn columns_json(cells: &[Cell], headers: &[String]) -> Option<String> {
 }
 
 /// Metadata stored with the file.
-pub fn meta(table: &Table, sel: &Selection) -> FileMeta {
+pub fn meta(table: &Table, sel: &Selection, id_col: Option<usize>) -> FileMeta {
     FileMeta {
+        id_column: id_col.and_then(|i| table.headers.get(i).cloned()),
+        notes: sel.notes.clone(),
         format: table.format.clone(),
         encoding: table.encoding.clone(),
         key_column: sel.label.clone(),

@@ -114,10 +114,30 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
     let started = Instant::now();
     let lock = RunLock::acquire(&opts.db)?;
     let mut store = Store::open(&opts.db)?;
-    let table = input::open(&opts.input, &opts.read)?;
+    let mut table = input::open(&opts.input, &opts.read)?;
     let path = table.path.display().to_string();
-    let sel = input::select_column(&table.place(), &table.headers, opts.column.as_deref())?;
-    let meta = input::meta(&table, &sel);
+    // The first rows tell what each column holds; they are read again from the buffer.
+    let mut sample: Vec<Result<input::RawRow, input::InputError>> = Vec::new();
+    for r in table.rows.by_ref() {
+        let failed = r.is_err();
+        sample.push(r);
+        if failed || sample.len() >= input::SAMPLE_ROWS {
+            break;
+        }
+    }
+    let cells: Vec<Vec<input::Cell>> = sample
+        .iter()
+        .filter_map(|r| r.as_ref().ok().map(|r| r.cells.clone()))
+        .collect();
+    let sel = input::select_column(
+        &table.place(),
+        &table.headers,
+        &cells,
+        opts.column.as_deref(),
+    )?;
+    let id_col = input::id_column(&table.headers, sel.key_col, &cells);
+    drop(cells);
+    let meta = input::meta(&table, &sel, id_col);
     tracing::info!(file = %path, format = %table.format, "reading input: {}", meta.describe());
     let canonical = std::fs::canonicalize(&opts.input)
         .map(|p| p.display().to_string())
@@ -129,10 +149,16 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         classify: ClassifyOptions {
             query_bad_checksums: opts.query_bad_checksums,
         },
+        comments: table.format == "text",
     };
     let mut read_error = None;
-    let rows = table.rows.map_while(|r| match r {
-        Ok(raw) => Some(input::rows::to_ingest_row(raw, &ctx)),
+    let mut unusable = Unusable::default();
+    let rows = sample.into_iter().chain(table.rows).map_while(|r| match r {
+        Ok(raw) => {
+            let row = input::rows::to_ingest_row(raw, &ctx);
+            unusable.count(&row);
+            Some(row)
+        }
         Err(e) => {
             read_error = Some(e);
             None
@@ -149,6 +175,9 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         skipped_rows = ingest.skipped_rows,
         "input ingested"
     );
+    if let Some(message) = unusable.refusal(&ctx, &meta) {
+        anyhow::bail!("{}: {message}", ctx.place);
+    }
     let now = Utc::now();
     let filter = DueFilter {
         now: store::ts(now),
@@ -168,6 +197,63 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         due_by_kind,
         source: format!("{path}, {}", meta.describe()),
     })
+}
+
+/// How many of the list's rows give no usable key, and why: a list whose key column is mostly
+/// unusable is refused before any call, so a wrong column never ends as "every key reached a
+/// final state".
+#[derive(Default)]
+struct Unusable {
+    rows: u64,
+    unusable: u64,
+    reasons: BTreeMap<crate::normalize::Reason, u64>,
+}
+
+impl Unusable {
+    fn count(&mut self, row: &input::IngestRow) {
+        if row.skipped {
+            return;
+        }
+        self.rows += 1;
+        if let Some(r) = row.reason {
+            self.unusable += 1;
+            *self.reasons.entry(r).or_default() += 1;
+        }
+    }
+
+    /// Why the run stops, when all rows or over half of them are unusable.
+    fn refusal(&self, ctx: &RowContext, meta: &input::FileMeta) -> Option<String> {
+        if self.rows == 0 || self.unusable * 2 <= self.rows {
+            return None;
+        }
+        let mut reasons: Vec<(&crate::normalize::Reason, &u64)> = self.reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1));
+        let top = reasons
+            .iter()
+            .take(3)
+            .map(|(r, n)| format!("{} {n}", r.label()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let others: Vec<&str> = ctx
+            .sel
+            .usable
+            .iter()
+            .filter(|(i, _)| *i != ctx.sel.key_col)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        let choices = if others.is_empty() {
+            "no other column's first rows hold codes or company names; check the file, or name \
+             the column with --column NAME or --column NUMBER"
+                .to_string()
+        } else {
+            format!("columns that hold keys: {}", others.join(", "))
+        };
+        Some(format!(
+            "{} of {} data rows of the key column {:?} hold no usable key ({top}); the run stops \
+             before any call (nothing was billed). {choices}",
+            self.unusable, self.rows, meta.key_column,
+        ))
+    }
 }
 
 impl Ingested {

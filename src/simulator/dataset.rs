@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::normalize::{USCC_CHARSET, uscc_check_char};
+use crate::normalize::{USCC_CHARSET, reg_no_check_digit, uscc_check_char};
 use crate::rng::SplitMix;
 
 /// Every credit level text of every regime, and the empty string (unrated).
@@ -175,7 +175,9 @@ fn make_company(i: usize, rng: &mut SplitMix) -> Company {
     let first17 = format!("91{region}{org}");
     let check = uscc_check_char(&first17).unwrap_or('0');
     let uscc = format!("{first17}{check}");
-    let reg_no = format!("{region}{:09}", rng.below(1_000_000_000));
+    // A 注册号 carries its GB/T 17710 check digit, as real ones do.
+    let first14 = format!("{region}{:08}", rng.below(1_000_000_000) / 10);
+    let reg_no = format!("{first14}{}", reg_no_check_digit(&first14).unwrap_or('0'));
     let registrations = if i % 50 == 49 {
         45
     } else if i % 10 == 7 {

@@ -74,12 +74,13 @@ impl Store {
         self.conn
             .query_row(
                 "INSERT INTO input_files(path, format, encoding, key_column, headers, last_ingested_at,
-                   sheet, header_row, fallback_column)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                   sheet, header_row, fallback_column, id_column)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(path) DO UPDATE SET format=excluded.format, encoding=excluded.encoding,
                    key_column=excluded.key_column, headers=excluded.headers,
                    last_ingested_at=excluded.last_ingested_at, sheet=excluded.sheet,
-                   header_row=excluded.header_row, fallback_column=excluded.fallback_column
+                   header_row=excluded.header_row, fallback_column=excluded.fallback_column,
+                   id_column=excluded.id_column
                  RETURNING id",
                 params![
                     path,
@@ -90,7 +91,8 @@ impl Store {
                     now,
                     meta.sheet,
                     meta.header_row.map(|r| r as i64),
-                    meta.fallback_column
+                    meta.fallback_column,
+                    meta.id_column
                 ],
                 |r| r.get(0),
             )
@@ -115,14 +117,17 @@ impl<'t> Statements<'t> {
             )?,
             key_id: tx.prepare("SELECT id FROM keys WHERE key=?1")?,
             upsert_row: tx.prepare(
-                "INSERT INTO input_rows(file_id, row_no, input, key_id, error, extra, sheet_row, skipped)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO input_rows(file_id, row_no, input, key_id, error, extra, sheet_row, skipped,
+                   cell_types)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT(file_id, row_no) DO UPDATE SET input=excluded.input,
                    key_id=excluded.key_id, error=excluded.error, extra=excluded.extra,
-                   sheet_row=excluded.sheet_row, skipped=excluded.skipped
+                   sheet_row=excluded.sheet_row, skipped=excluded.skipped,
+                   cell_types=excluded.cell_types
                  WHERE input IS NOT excluded.input OR key_id IS NOT excluded.key_id
                    OR error IS NOT excluded.error OR extra IS NOT excluded.extra
-                   OR sheet_row IS NOT excluded.sheet_row OR skipped IS NOT excluded.skipped",
+                   OR sheet_row IS NOT excluded.sheet_row OR skipped IS NOT excluded.skipped
+                   OR cell_types IS NOT excluded.cell_types",
             )?,
         })
     }
@@ -171,7 +176,8 @@ fn ingest_row(
         error,
         row.extra,
         row.sheet_row as i64,
-        row.skipped
+        row.skipped,
+        row.cell_types
     ])?;
     Ok(())
 }

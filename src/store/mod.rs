@@ -61,6 +61,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0008_calls_unlinked.sql")),
     Migration::Sql(include_str!("../../migrations/0009_compact_rows.sql")),
     Migration::Sql(include_str!("../../migrations/0010_pending_pages.sql")),
+    Migration::Sql(include_str!("../../migrations/0011_typed_cells.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -505,7 +506,10 @@ mod tests {
                 .unwrap()
                 .unwrap_or_default()
         };
-        assert_eq!(one("SELECT user_version FROM pragma_user_version"), "10");
+        assert_eq!(
+            one("SELECT user_version FROM pragma_user_version"),
+            MIGRATIONS.len().to_string()
+        );
         assert_eq!(one("SELECT foreign_keys FROM pragma_foreign_keys"), "1");
         assert_eq!(
             one(

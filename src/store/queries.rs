@@ -27,6 +27,9 @@ pub struct ExportRow {
     pub checked_at: Option<String>,
     pub screening_id: Option<i64>,
     pub extra: Option<String>,
+    /// The cells a spreadsheet typed (`input_rows.cell_types`).
+    #[serde(skip)]
+    pub cell_types: Option<String>,
     /// A total row, never called.
     pub skipped: bool,
 }
@@ -49,6 +52,10 @@ pub struct InputFile {
     pub path: String,
     pub headers: Vec<String>,
     pub key_column: String,
+    /// The name column queried when a code cell holds no usable code.
+    pub fallback_column: Option<String>,
+    /// The supplier's own id column, when ingest found one.
+    pub id_column: Option<String>,
 }
 
 /// A stored change, for `changes` and `report`, with both screenings it compares.
@@ -90,7 +97,8 @@ pub enum ExportError {
 /// The columns [`export_row`] reads, for a `WHERE` on `input_rows r`.
 const EXPORT_ROW_SELECT: &str =
     "SELECT r.row_no, r.input, r.error, r.extra, k.key, k.kind, k.state,
-   k.status, k.message, k.checked_at, k.screening_id, r.sheet_row, r.skipped, r.key_id
+   k.status, k.message, k.checked_at, k.screening_id, r.sheet_row, r.skipped, r.key_id,
+   r.cell_types
  FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id";
 
 fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
@@ -111,6 +119,7 @@ fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
         checked_at: r.get(9)?,
         screening_id: r.get(10)?,
         extra: r.get(3)?,
+        cell_types: r.get(14)?,
         skipped: r.get::<_, i64>(12)? != 0,
     })
 }
@@ -120,7 +129,7 @@ impl Store {
     pub fn latest_file(&self) -> Result<Option<InputFile>> {
         self.conn
             .query_row(
-                "SELECT id, path, headers, key_column FROM input_files
+                "SELECT id, path, headers, key_column, fallback_column, id_column FROM input_files
                  ORDER BY last_ingested_at DESC, id DESC LIMIT 1",
                 [],
                 |r| {
@@ -132,6 +141,8 @@ impl Store {
                             .and_then(|h| serde_json::from_str(&h).ok())
                             .unwrap_or_default(),
                         key_column: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                        fallback_column: r.get(4)?,
+                        id_column: r.get(5)?,
                     })
                 },
             )

@@ -97,6 +97,8 @@ mod tests {
                 input,
                 error: None,
                 extra: None,
+                cell_types: None,
+                reason: None,
                 skipped: false,
             }
         });

@@ -31,8 +31,17 @@ pub struct ListColumns {
 impl ListColumns {
     pub fn of(file: &InputFile) -> ListColumns {
         ListColumns {
-            ident: crate::input::identifying_columns(&file.headers, &file.key_column),
-            name: crate::input::name_column(&file.headers, &file.key_column),
+            ident: crate::input::identifying_columns(
+                &file.headers,
+                &file.key_column,
+                file.id_column.as_deref(),
+                file.fallback_column.as_deref(),
+            ),
+            name: crate::input::name_column(
+                &file.headers,
+                &file.key_column,
+                file.fallback_column.as_deref(),
+            ),
             headers: file.headers.clone(),
             key_column: file.key_column.clone(),
         }
