@@ -296,7 +296,7 @@ pub fn looks_like_company(cell: &str) -> bool {
         }
     }
     // `(有限合伙)`, `(集团)`: the name ends before the brackets.
-    let core = t.trim_end_matches(|c| c == ')');
+    let core = t.trim_end_matches(')');
     let core = match core.len() < t.len() {
         true => core.rsplit_once('(').map_or(core, |(head, _)| head),
         false => core,
