@@ -60,6 +60,13 @@ impl Listing<'_> {
             .unwrap_or_default()
     }
 
+    /// The supplier's own id cell (供应商编码 ...), as the list writes it.
+    fn supplier_id(&self, c: &ChangeRow) -> String {
+        self.cols
+            .map(|cols| cols.id_in(c.extra.as_deref()))
+            .unwrap_or_default()
+    }
+
     fn kind(&self, c: &ChangeRow) -> String {
         self.lang.change_text(&c.kind)
     }
@@ -83,11 +90,14 @@ impl Listing<'_> {
         }
         for c in changes {
             let (was, now) = change_values(l, c);
-            let name = self.name(c);
-            let who = if name.is_empty() {
+            let supplier = self
+                .cols
+                .map(|cols| cols.supplier_in(c.extra.as_deref()))
+                .unwrap_or_default();
+            let who = if supplier.is_empty() {
                 escape(&c.key).to_string()
             } else {
-                format!("{} ({})", escape(&name), escape(&c.key))
+                format!("{} ({})", escape(&supplier), escape(&c.key))
             };
             // The stored detail adds what was/now does not say: which decision, which
             // registration.
@@ -122,8 +132,11 @@ impl Listing<'_> {
                 "id": c.id,
                 "detected_at": c.detected_at,
                 "run_id": c.run_id,
+                "row": c.row,
+                "supplier_id": self.supplier_id(c),
                 "name": self.name(c),
                 "key": c.key,
+                "key_kind": c.key_kind,
                 "kind": c.kind,
                 "worse": c.worse,
                 "was": was,
@@ -147,8 +160,11 @@ impl Listing<'_> {
         w.write_record([
             l.tr("发现时间", "detected_at"),
             l.tr("运行", "run_id"),
+            l.tr("数据行", "row"),
+            l.tr("供应商编号", "supplier_id"),
             l.tr("供应商名称", "name"),
-            l.tr("统一社会信用代码", "key"),
+            l.basis_headers()[0],
+            l.basis_headers()[1],
             l.tr("变化", "change"),
             l.tr("变差", "worse"),
             l.tr("原值", "was"),
@@ -163,7 +179,10 @@ impl Listing<'_> {
             let cells = [
                 self.zone.show(&c.detected_at),
                 c.run_id.map(|r| r.to_string()).unwrap_or_default(),
+                c.row.map(|r| r.to_string()).unwrap_or_default(),
+                self.supplier_id(c),
                 self.name(c),
+                l.basis(c.key_kind.as_deref()).to_string(),
                 c.key.clone(),
                 self.kind(c),
                 l.yes_no(c.worse).to_string(),

@@ -19,10 +19,12 @@ use crate::key_state::KeyState;
 use crate::store::{InputFile, Store, SupplierRow};
 use crate::view::{Assessment, Lang, ListColumns};
 
-/// A cell: text stays text, a count is a number.
+/// A cell: text stays text, a count is a number, an analyst's date stays a date.
 enum Cell {
     Text(String),
     Num(f64),
+    /// An Excel serial date, shown with a date format.
+    Date(f64),
 }
 
 fn text(s: impl Into<String>) -> Cell {
@@ -77,8 +79,8 @@ fn result_columns(l: Lang) -> Vec<Column> {
     vec![
         col(l.tr("数据行", "data row"), 8.0),
         col(l.tr("表格行号", "sheet row"), 9.0),
-        col(l.tr("查询代码", "search key"), 22.0),
-        col(l.tr("代码类型", "key kind"), 12.0),
+        col(l.basis_headers()[0], 12.0),
+        col(l.basis_headers()[1], 22.0),
         col(l.tr("查询状态", "state"), 14.0),
         col(l.tr("信用等级", "credit level"), 16.0),
         col(l.tr("较上次", "previous → current"), 26.0),
@@ -99,18 +101,13 @@ fn result_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Ce
     let l = opts.lang;
     let row = &s.row;
     let found = row.state == KeyState::Found;
-    let kind = match row.key_kind.as_deref() {
-        Some("uscc") => l.tr("统一社会信用代码", "unified social credit code"),
-        Some("reg_no") => l.tr("注册号", "registration no."),
-        Some("name") => l.tr("企业名称", "company name"),
-        _ => "",
-    };
+    let kind = l.basis(row.key_kind.as_deref());
     let counted = |n: usize| if found { num(n as f64) } else { text("") };
     vec![
         num(row.row as f64),
         row.sheet_row.map(|n| num(n as f64)).unwrap_or(text("")),
-        text(row.key.clone()),
         text(kind),
+        text(row.key.clone()),
         text(l.row_state(row.state_label())),
         text(if row.skipped {
             String::new()
@@ -143,9 +140,38 @@ fn result_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Ce
     ]
 }
 
+/// The analyst's cells of a row: text exactly as read, and the cells the spreadsheet typed as
+/// numbers and dates with their type (`input_rows.cell_types`).
+fn analyst_cells(cols: &ListColumns, s: &SupplierRow) -> Vec<Cell> {
+    let types: serde_json::Map<String, serde_json::Value> = s
+        .row
+        .cell_types
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    cols.cells(&s.row)
+        .into_iter()
+        .zip(&cols.headers)
+        .map(|(text, h)| {
+            let typed = types.get(h).and_then(|v| {
+                let tag = v.get(0)?.as_str()?;
+                let n = v.get(1)?.as_f64()?;
+                Some((tag == "d", n))
+            });
+            match typed {
+                Some((true, n)) => Cell::Date(n),
+                Some((false, n)) => Cell::Num(n),
+                None => Cell::Text(text),
+            }
+        })
+        .collect()
+}
+
 fn attention_columns(l: Lang) -> Vec<Column> {
+    let [basis, key] = l.basis_headers();
     vec![
-        col(l.tr("统一社会信用代码", "code"), 22.0),
+        col(basis, 12.0),
+        col(key, 22.0),
         col(
             l.tr(
                 "信用等级（上次 → 本次）",
@@ -162,19 +188,27 @@ fn attention_columns(l: Lang) -> Vec<Column> {
 
 fn attention_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Cell> {
     vec![
+        text(opts.lang.basis(s.row.key_kind.as_deref())),
         text(s.row.key.clone()),
         text(a.level_change(opts.lang)),
         num(a.cancelled as f64),
         num(a.punishments as f64),
         text(a.latest_day()),
-        text(a.reason(opts.lang, opts.punished_within)),
+        text(crate::view::row_reason(
+            s,
+            a,
+            opts.lang,
+            opts.punished_within,
+        )),
     ]
 }
 
 fn punishment_columns(l: Lang) -> Vec<Column> {
+    let [basis, key] = l.basis_headers();
     vec![
         col(l.tr("数据行", "data row"), 8.0),
-        col(l.tr("统一社会信用代码", "code"), 22.0),
+        col(basis, 12.0),
+        col(key, 22.0),
         col(l.tr("信用等级", "credit level"), 16.0),
         col(l.tr("海关注册编码", "customs reg. no."), 14.0),
         col(l.tr("处罚日期", "date"), 12.0),
@@ -241,10 +275,11 @@ pub(super) fn write(
     let io = std::io::Error::other;
     reader.for_each(file.id, |s| {
         let a = Assessment::of(&s, since);
-        let mut cells: Vec<Cell> = cols.cells(&s.row).into_iter().map(text).collect();
+        let mut cells = analyst_cells(&cols, &s);
         cells.extend(result_cells(&s, &a, opts));
         put_row(&mut wb, RESULTS, &mut next, &cells).map_err(io)?;
-        if !s.first_of_key || s.row.skipped {
+        // Every supplier row, rows that share a code with another included.
+        if s.row.skipped {
             return Ok(());
         }
         if !a.flags.is_empty() {
@@ -255,6 +290,7 @@ pub(super) fn write(
             let mut cells: Vec<Cell> = ident.iter().cloned().map(text).collect();
             cells.extend([
                 num(s.row.row as f64),
+                text(l.basis(s.row.key_kind.as_deref())),
                 text(s.row.key.clone()),
                 text(a.level_now(l)),
                 text(p.reg_no.clone()),
@@ -311,6 +347,11 @@ fn sheet_setup(
     Ok(())
 }
 
+/// How an analyst's date shows.
+fn date_format() -> XFormat {
+    XFormat::new().set_num_format("yyyy-mm-dd")
+}
+
 /// Write the next row of sheet `sheet`.
 fn put_row(
     wb: &mut Workbook,
@@ -328,6 +369,9 @@ fn put_row(
             }
             Cell::Num(n) => {
                 ws.write_number(r, c as u16, *n)?;
+            }
+            Cell::Date(n) => {
+                ws.write_number_with_format(r, c as u16, *n, &date_format())?;
             }
         }
     }

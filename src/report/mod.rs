@@ -105,7 +105,9 @@ pub fn write_report(
     };
     let mut reader = store.suppliers(file.id, true)?;
     reader.for_each(file.id, |s| {
-        if s.row.skipped || !s.first_of_key {
+        // Every supplier row, a row sharing its code with another one included: a duplicate
+        // in the ERP is the one that keeps receiving orders.
+        if s.row.skipped {
             return Ok(());
         }
         let a = Assessment::of(&s, since);
@@ -162,18 +164,21 @@ pub fn write_report(
 impl Pass {
     fn add(&mut self, s: &SupplierRow, a: &Assessment, cols: &ListColumns, opts: &ReportOptions) {
         let lang = opts.lang;
-        *self
-            .fig
-            .keys_by_state
-            .entry(s.row.state.to_string())
-            .or_default() += 1;
-        if s.row.state == KeyState::Found {
-            *self.by_rank.entry(Rank::of(&a.level)).or_default() += 1;
+        // Keys and their answers are counted once; rows that share a key are listed each.
+        if s.first_of_key {
+            *self
+                .fig
+                .keys_by_state
+                .entry(s.row.state.to_string())
+                .or_default() += 1;
+            if s.row.state == KeyState::Found {
+                *self.by_rank.entry(Rank::of(&a.level)).or_default() += 1;
+            }
+            if a.punishments > 0 {
+                self.punished += 1;
+            }
+            self.fig.punishments += a.punishments;
         }
-        if a.punishments > 0 {
-            self.punished += 1;
-        }
-        self.fig.punishments += a.punishments;
         for f in &a.flags {
             *self.by_flag.entry(*f).or_default() += 1;
         }
@@ -187,6 +192,7 @@ impl Pass {
             let mut h = String::from("<tr>");
             td_nw(&mut h, &p.punish_date);
             td(&mut h, name, false);
+            td(&mut h, lang.basis(s.row.key_kind.as_deref()), false);
             td(&mut h, &s.row.key, false);
             td(&mut h, &a.level_now(lang), false);
             td(&mut h, &p.reg_no, false);

@@ -58,8 +58,8 @@ impl Page<'_> {
         );
         h.push_str("<table id=\"attention\"><thead>");
         let mut head: Vec<&str> = self.cols.ident_headers();
+        head.extend(l.basis_headers());
         head.extend([
-            l.tr("统一社会信用代码", "code"),
             l.tr(
                 "信用等级（上次 → 本次）",
                 "credit level (previous → current)",
@@ -164,7 +164,8 @@ impl Page<'_> {
         h.push_str(&header_row(&[
             l.tr("处罚日期", "date"),
             l.tr("供应商", "supplier"),
-            l.tr("统一社会信用代码", "code"),
+            l.basis_headers()[0],
+            l.basis_headers()[1],
             l.tr("信用等级", "credit level"),
             l.tr("海关注册编码", "customs reg. no."),
             l.tr("决定书文号", "decision no."),
@@ -214,7 +215,8 @@ impl Page<'_> {
         h.push_str(&header_row(&[
             l.tr("发现时间", "detected"),
             l.tr("供应商", "supplier"),
-            l.tr("统一社会信用代码", "code"),
+            l.basis_headers()[0],
+            l.basis_headers()[1],
             l.tr("变化", "change"),
             l.tr("原值", "was"),
             l.tr("现值", "now"),
@@ -223,7 +225,8 @@ impl Page<'_> {
         for c in changes {
             h.push_str("<tr>");
             td(&mut h, &self.zone.show(&c.detected_at), false);
-            td(&mut h, &self.cols.name_in(c.extra.as_deref()), false);
+            td(&mut h, &self.cols.supplier_in(c.extra.as_deref()), false);
+            td(&mut h, l.basis(c.key_kind.as_deref()), false);
             td(&mut h, &c.key, false);
             let _ = write!(
                 h,
@@ -261,8 +264,8 @@ impl Page<'_> {
         );
         h.push_str("<table id=\"suppliers\"><thead>");
         let mut head: Vec<&str> = self.cols.ident_headers();
+        head.extend(l.basis_headers());
         head.extend([
-            l.tr("统一社会信用代码", "code"),
             l.tr("查询状态", "state"),
             l.tr("信用等级", "credit level"),
             l.tr("已注销注册", "registrations cancelled"),

@@ -27,12 +27,17 @@ pub(super) fn attention_row(
     for c in cols.ident_cells(&s.row) {
         td(&mut h, &c, false);
     }
+    td(&mut h, lang.basis(s.row.key_kind.as_deref()), false);
     td_nw(&mut h, &s.row.key);
     td(&mut h, &a.level_change(lang), false);
     td(&mut h, &a.cancelled_text(), false);
     td(&mut h, &a.punishments.to_string(), true);
     td_nw(&mut h, &a.latest_day());
-    td(&mut h, &a.reason(lang, opts.punished_within), false);
+    td(
+        &mut h,
+        &crate::view::row_reason(s, a, lang, opts.punished_within),
+        false,
+    );
     h.push_str("</tr>\n");
     h
 }
@@ -52,6 +57,7 @@ pub(super) fn supplier_row(
     for c in cols.ident_cells(&s.row) {
         td(&mut h, &c, false);
     }
+    td(&mut h, lang.basis(s.row.key_kind.as_deref()), false);
     td(&mut h, &s.row.key, false);
     td(&mut h, lang.row_state(s.row.state_label()), false);
     let _ = write!(

@@ -65,14 +65,17 @@ pub struct ChangeRow {
     pub detected_at: String,
     pub run_id: Option<i64>,
     pub key: String,
+    pub key_kind: Option<String>,
     pub kind: String,
     pub worse: bool,
     pub detail: String,
     pub before: ScreeningBrief,
     pub after: ScreeningBrief,
-    /// The key's row in the latest input file: its stored columns (`input_rows.extra`).
+    /// One of the key's rows in the latest input file (every row that carries the key gets its
+    /// own `ChangeRow`): its stored columns (`input_rows.extra`) and data row.
     #[serde(skip)]
     pub extra: Option<String>,
+    pub row: Option<u64>,
 }
 
 /// What a change compares on one side: when, which state, the registrations' levels, how many
@@ -312,12 +315,12 @@ impl Store {
         };
         let sql = format!(
             "SELECT c.id, c.detected_at, c.run_id, k.key, c.kind, c.worse, c.detail, {}, {},
-               (SELECT r.extra FROM input_rows r WHERE r.key_id = c.key_id AND r.file_id = ?2
-                 ORDER BY r.row_no LIMIT 1)
+               r.extra, r.row_no, k.kind
              FROM changes c JOIN keys k ON k.id = c.key_id
              LEFT JOIN screenings ps ON ps.id = c.previous_screening_id
              LEFT JOIN screenings s ON s.id = c.screening_id
-             WHERE ?1 IS NULL OR c.detected_at >= ?1 ORDER BY c.id",
+             LEFT JOIN input_rows r ON r.key_id = c.key_id AND r.file_id = ?2 AND r.skipped = 0
+             WHERE ?1 IS NULL OR c.detected_at >= ?1 ORDER BY c.id, r.row_no",
             side("ps"),
             side("s")
         );
@@ -346,6 +349,8 @@ impl Store {
                     before: brief(r, 7)?,
                     after: brief(r, 11)?,
                     extra: r.get(15)?,
+                    row: r.get::<_, Option<i64>>(16)?.map(|n| n as u64),
+                    key_kind: r.get(17)?,
                 })
             })
             .map_err(self.e())?;

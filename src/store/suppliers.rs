@@ -67,6 +67,9 @@ pub struct SupplierRow {
     pub history: Vec<PastScreening>,
     /// Changes for the worse the current screening brought.
     pub worse: Vec<StoredChange>,
+    /// The sheet rows of the other rows of the list that carry the same key (a supplier listed
+    /// twice in the ERP), in order; empty for most rows.
+    pub shared_with: Vec<u64>,
 }
 
 /// Builds [`SupplierRow`]s from export rows: loads the changes for the worse once, then reads
@@ -76,6 +79,8 @@ pub struct SupplierReader<'a> {
     worse: HashMap<i64, Vec<StoredChange>>,
     history: bool,
     seen: HashSet<i64>,
+    /// Keys that several rows of the file carry, with those rows' (data row, sheet row).
+    shared: HashMap<i64, Vec<(u64, u64)>>,
 }
 
 impl SupplierReader<'_> {
@@ -114,6 +119,16 @@ impl SupplierReader<'_> {
             .screening_id
             .and_then(|s| self.worse.get(&s).cloned())
             .unwrap_or_default();
+        let shared_with = row
+            .key_id
+            .and_then(|k| self.shared.get(&k))
+            .map(|rows| {
+                rows.iter()
+                    .filter(|(r, _)| *r != row.row)
+                    .map(|(_, sheet)| *sheet)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(SupplierRow {
             row,
             first_of_key,
@@ -121,6 +136,7 @@ impl SupplierReader<'_> {
             punishments,
             history,
             worse,
+            shared_with,
         })
     }
 }
@@ -133,7 +149,37 @@ impl Store {
             worse: self.worse_changes(file_id)?,
             history,
             seen: HashSet::new(),
+            shared: self.shared_keys(file_id)?,
         })
+    }
+
+    /// Keys that more than one row of the file carries, with those rows (data row, sheet row).
+    fn shared_keys(&self, file_id: i64) -> Result<HashMap<i64, Vec<(u64, u64)>>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT key_id, row_no, COALESCE(sheet_row, row_no) FROM input_rows
+                 WHERE file_id=?1 AND skipped=0 AND key_id IN (SELECT key_id FROM input_rows
+                   WHERE file_id=?1 AND key_id IS NOT NULL AND skipped=0
+                   GROUP BY key_id HAVING COUNT(*) > 1)
+                 ORDER BY key_id, row_no",
+            )
+            .map_err(self.e())?;
+        let mut out: HashMap<i64, Vec<(u64, u64)>> = HashMap::new();
+        let rows = st
+            .query_map([file_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(self.e())?;
+        for row in rows {
+            let (k, n, sheet) = row.map_err(self.e())?;
+            out.entry(k).or_default().push((n as u64, sheet as u64));
+        }
+        Ok(out)
     }
 
     /// The registrations of a screening (its own records, or the ones it points at), in order.

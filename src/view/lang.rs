@@ -117,6 +117,33 @@ impl Lang {
     }
 
     /// "Yes"/"no".
+    /// How a row was queried (查询依据), from its key's kind.
+    pub fn basis(self, key_kind: Option<&str>) -> &'static str {
+        match key_kind {
+            Some("uscc") => self.tr("统一社会信用代码", "unified social credit code"),
+            Some("reg_no") => self.tr("注册号", "registration no."),
+            Some("name") => self.tr("名称", "company name"),
+            _ => "",
+        }
+    }
+
+    /// The headers of the two columns that say how a row was queried and with what.
+    pub fn basis_headers(self) -> [&'static str; 2] {
+        [
+            self.tr("查询依据", "searched by"),
+            self.tr("查询代码/名称", "search key"),
+        ]
+    }
+
+    /// `与表格第 12、45 行同一代码`: a row whose key other rows of the list share.
+    pub fn shared_with(self, sheet_rows: &[u64]) -> String {
+        let rows: Vec<String> = sheet_rows.iter().map(u64::to_string).collect();
+        match self {
+            Lang::Zh => format!("与表格第{}行同一代码", rows.join("、")),
+            Lang::En => format!("same key as sheet row(s) {}", rows.join(", ")),
+        }
+    }
+
     pub fn yes_no(self, b: bool) -> &'static str {
         if b {
             self.tr("是", "yes")

@@ -26,6 +26,8 @@ pub struct ListColumns {
     /// The id and name columns ([`crate::input::identifying_columns`]).
     pub ident: Vec<usize>,
     pub name: Option<usize>,
+    /// The supplier's own id column (an ERP code, else a row counter).
+    pub id: Option<usize>,
 }
 
 impl ListColumns {
@@ -42,9 +44,28 @@ impl ListColumns {
                 &file.key_column,
                 file.fallback_column.as_deref(),
             ),
+            id: file
+                .id_column
+                .as_deref()
+                .and_then(|h| file.headers.iter().position(|x| x == h)),
             headers: file.headers.clone(),
             key_column: file.key_column.clone(),
         }
+    }
+
+    /// `S10059 福建某某公司`: the id and name cells of a row's stored columns, as read.
+    pub fn supplier_in(&self, extra: Option<&str>) -> String {
+        let (id, name) = (self.id_in(extra), self.name_in(extra));
+        [id, name]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The supplier's id cell of a row's stored columns, as read (empty without an id column).
+    pub fn id_in(&self, extra: Option<&str>) -> String {
+        self.cell_in(self.id, extra)
     }
 
     /// Every analyst column of a row exactly as read. Rows ingested before every column was kept
@@ -85,7 +106,11 @@ impl ListColumns {
 
     /// The name cell of a row's stored columns (`input_rows.extra`).
     pub fn name_in(&self, extra: Option<&str>) -> String {
-        let Some(h) = self.name.and_then(|i| self.headers.get(i)) else {
+        self.cell_in(self.name, extra)
+    }
+
+    fn cell_in(&self, col: Option<usize>, extra: Option<&str>) -> String {
+        let Some(h) = col.and_then(|i| self.headers.get(i)) else {
             return String::new();
         };
         extra
@@ -96,6 +121,19 @@ impl ListColumns {
             .unwrap_or_default()
             .to_string()
     }
+}
+
+/// A row's reason for attention, with a note when other rows of the list share its key.
+pub fn row_reason(s: &SupplierRow, a: &Assessment, lang: Lang, window: Window) -> String {
+    let reason = a.reason(lang, window);
+    if s.shared_with.is_empty() {
+        return reason;
+    }
+    format!(
+        "{reason}{}{}",
+        lang.tr("；", "; "),
+        lang.shared_with(&s.shared_with)
+    )
 }
 
 /// The analyst's columns of a row, as stored at ingest.

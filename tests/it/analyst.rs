@@ -222,12 +222,14 @@ async fn the_workbook_reads_back_as_a_manager_needs_it() {
         (0..r.width()).map(|c| cell(r, 0, c).to_string()).collect()
     };
 
-    // 需关注: the id and name columns, then the code; the rows in severity order.
+    // 需关注: the id and name columns, how the row was queried and with what; the rows in
+    // severity order.
     let att = wb.worksheet_range("需关注").unwrap();
     let h = header(&att);
-    assert_eq!(&h[..3], ["序号", "供应商名称", "统一社会信用代码"]);
+    assert_eq!(&h[..4], ["序号", "供应商名称", "查询依据", "查询代码/名称"]);
+    assert_eq!(cell(&att, 1, 2).to_string(), "统一社会信用代码");
     let keys: Vec<String> = (1..att.height())
-        .map(|r| cell(&att, r, 2).to_string())
+        .map(|r| cell(&att, r, 3).to_string())
         .collect();
     assert_eq!(keys, expected);
     let pun_col = h.iter().position(|x| x == "处罚次数").unwrap();
@@ -298,8 +300,8 @@ async fn the_workbook_reads_back_as_a_manager_needs_it() {
     let pun = wb.worksheet_range("处罚记录").unwrap();
     let h = header(&pun);
     assert_eq!(
-        &h[..4],
-        ["序号", "供应商名称", "数据行", "统一社会信用代码"]
+        &h[..5],
+        ["序号", "供应商名称", "数据行", "查询依据", "查询代码/名称"]
     );
     assert!(pun.height() >= 3, "two punished suppliers");
     for r in 1..pun.height() {
