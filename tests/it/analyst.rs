@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_contains, assert_exit, small_sim, spawn_app, text};
 
 /// Set every registration of a company: level, cancel flag, punishment dates.
-fn shape(app: &TestApp, c: &Company, level: &str, cancel: &str, punished_on: &[&str]) {
+pub(crate) fn shape(app: &TestApp, c: &Company, level: &str, cancel: &str, punished_on: &[&str]) {
     app.sim.with_dataset(|ds| {
         let Some(co) = ds.lookup_mut(&c.uscc) else {
             return;

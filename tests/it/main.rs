@@ -6,6 +6,7 @@ mod client;
 mod helpers;
 mod hostile;
 mod input;
+mod lists;
 mod pipeline;
 mod rescreen;
 mod rows;
