@@ -227,7 +227,7 @@ async fn every_supplier_row_shows_with_its_own_id_and_its_own_cells() {
         .collect();
     assert_eq!(ids, ["S10059", "S10176"]);
     let reason_col = (0..att.width())
-        .find(|c| cell(&att, 0, *c).to_string() == "原因")
+        .find(|c| cell(&att, 0, *c) == "原因")
         .unwrap();
     assert_contains(
         &cell(&att, 1, reason_col).to_string(),
