@@ -158,7 +158,11 @@ pub fn identifying_columns(
 /// The supplier's id column: an ERP code column (供应商编码, vendor code ...) wins over a row
 /// counter (序号, 行号, No., or any column whose values count 1, 2, 3 ...), which is used only
 /// when there is nothing else.
-pub fn id_column(headers: &[String], key_col: usize, sample: &[Vec<Cell>]) -> Option<usize> {
+pub fn id_column(
+    headers: &[String],
+    key_col: usize,
+    sample: &[impl AsRef<[Cell]>],
+) -> Option<usize> {
     let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
     id_by_header(&tokens, |i| counts_up(sample, i)).filter(|i| *i != key_col)
 }
@@ -179,10 +183,10 @@ fn id_by_header(tokens: &[String], is_counter: impl Fn(usize) -> bool) -> Option
 }
 
 /// A column whose filled cells read 1, 2, 3 ... (each one more than the last): a row counter.
-fn counts_up(sample: &[Vec<Cell>], col: usize) -> bool {
+fn counts_up(sample: &[impl AsRef<[Cell]>], col: usize) -> bool {
     let values: Vec<u64> = sample
         .iter()
-        .filter_map(|r| r.get(col))
+        .filter_map(|r| r.as_ref().get(col))
         .filter(|c| **c != Cell::Empty)
         .map_while(|c| c.text().trim().parse::<u64>().ok())
         .collect();
@@ -334,9 +338,9 @@ pub fn looks_like_company(cell: &str) -> bool {
     }) && lower.contains(' ')
 }
 
-fn profile(sample: &[Vec<Cell>], col: usize) -> Profile {
+fn profile(sample: &[impl AsRef<[Cell]>], col: usize) -> Profile {
     let mut p = Profile::default();
-    for cell in sample.iter().filter_map(|r| r.get(col)) {
+    for cell in sample.iter().filter_map(|r| r.as_ref().get(col)) {
         let t = cell.text();
         if t.trim().is_empty() {
             continue;
@@ -363,7 +367,7 @@ fn holds(count: usize, rows: usize) -> bool {
 pub fn select_column(
     path: &str,
     headers: &[String],
-    sample: &[Vec<Cell>],
+    sample: &[impl AsRef<[Cell]>],
     column: Option<&str>,
 ) -> Result<Selection, InputError> {
     let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
@@ -377,7 +381,7 @@ pub fn select_column(
     };
     let rows = sample
         .iter()
-        .filter(|r| r.iter().any(|c| !c.text().trim().is_empty()))
+        .filter(|r| r.as_ref().iter().any(|c| !c.text().trim().is_empty()))
         .count();
     let profiles: Vec<Profile> = (0..headers.len()).map(|i| profile(sample, i)).collect();
     let code_header = find_header(&tokens, CODE_HEADERS);
@@ -541,6 +545,8 @@ fn moved_note(
 mod tests {
     use super::*;
 
+    const NO_ROWS: &[Vec<Cell>] = &[];
+
     fn h(cols: &[&str]) -> Vec<String> {
         cols.iter().map(|s| s.to_string()).collect()
     }
@@ -597,7 +603,8 @@ mod tests {
         ];
         for h in code.iter().chain(&name) {
             let headers: Vec<String> = vec!["备注".into(), h.to_string()];
-            let s = select_column("f", &headers, &[], None).unwrap_or_else(|e| panic!("{h}: {e}"));
+            let s =
+                select_column("f", &headers, NO_ROWS, None).unwrap_or_else(|e| panic!("{h}: {e}"));
             assert_eq!(s.key_col, 1, "{h}");
             let cells: Vec<crate::input::Cell> = headers
                 .iter()
@@ -607,7 +614,7 @@ mod tests {
         }
         // Codes win over names, and the name is the fallback.
         let headers: Vec<String> = vec!["客商名称".into(), "纳税人识别号".into()];
-        let s = select_column("f", &headers, &[], None).unwrap();
+        let s = select_column("f", &headers, NO_ROWS, None).unwrap();
         assert_eq!((s.key_col, s.fallback_col), (1, Some(0)));
         // A sentence that mentions the code column is not a header.
         let sentence =
@@ -627,14 +634,19 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let s = select_column("f", &h, &[], None).unwrap();
+        let s = select_column("f", &h, NO_ROWS, None).unwrap();
         assert_eq!((s.key_col, s.fallback_col), (2, Some(1)));
-        assert_eq!(select_column("f", &h, &[], Some("2")).unwrap().key_col, 1);
         assert_eq!(
-            select_column("f", &h, &[], Some("备注")).unwrap().key_col,
+            select_column("f", &h, NO_ROWS, Some("2")).unwrap().key_col,
+            1
+        );
+        assert_eq!(
+            select_column("f", &h, NO_ROWS, Some("备注"))
+                .unwrap()
+                .key_col,
             3
         );
-        let err = select_column("f", &["a".into(), "b".into()], &[], None)
+        let err = select_column("f", &["a".into(), "b".into()], NO_ROWS, None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -746,7 +758,7 @@ mod tests {
             "客商全称",
         ] {
             let headers = h(&["备注", name]);
-            let s = select_column("f", &headers, &[], None).unwrap_or_else(|e| panic!("{e}"));
+            let s = select_column("f", &headers, NO_ROWS, None).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!((s.key_col, s.role), (1, Role::Name), "{name}");
         }
     }

@@ -168,7 +168,7 @@ mod fuzz {
         let Ok(table) = parse_bytes("fuzz.csv", bytes, &opts, text_list) else {
             return;
         };
-        let Ok(sel) = select_column("fuzz.csv", &table.headers, &[], column) else {
+        let Ok(sel) = select_column("fuzz.csv", &table.headers, &[] as &[Vec<Cell>], column) else {
             return;
         };
         let ctx = RowContext {

@@ -125,9 +125,9 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
             break;
         }
     }
-    let cells: Vec<Vec<input::Cell>> = sample
+    let cells: Vec<&[input::Cell]> = sample
         .iter()
-        .filter_map(|r| r.as_ref().ok().map(|r| r.cells.clone()))
+        .filter_map(|r| r.as_ref().ok().map(|r| r.cells.as_slice()))
         .collect();
     let sel = input::select_column(
         &table.place(),
