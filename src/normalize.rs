@@ -97,7 +97,7 @@ impl Classified {
         matches!(self.reason, Some(Reason::Empty | Reason::NotACode))
     }
 
-    fn invalid(key: String, kind: Option<KeyKind>, reason: Reason, message: String) -> Self {
+    fn refused(key: String, kind: Option<KeyKind>, reason: Reason, message: String) -> Self {
         Classified {
             key,
             kind,
@@ -234,29 +234,33 @@ fn compact(s: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// True when 15 digits carry a valid 注册号 check digit (GB/T 17710, ISO 7064 MOD 11,10): every
-/// real 工商注册号 does; an old 15-digit 纳税人识别号 passes only by chance (1 in 10).
-pub fn reg_no_check_ok(digits: &str) -> bool {
-    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
-    if d.len() != 15 || digits.len() != 15 {
-        return false;
-    }
-    let mut p = 10;
-    for x in &d[..14] {
+/// GB/T 17710 (ISO 7064 MOD 11,10) over the first 14 digits: the state the check digit must
+/// bring to 1 (mod 10).
+fn mod_11_10(first14: &[u32]) -> u32 {
+    first14.iter().fold(10, |p, x| {
         let s = match (p + x) % 10 {
             0 => 10,
             s => s,
         };
-        p = s * 2 % 11;
-    }
-    (p + d[14]) % 10 == 1
+        s * 2 % 11
+    })
+}
+
+fn digits(s: &str, n: usize) -> Option<Vec<u32>> {
+    let d: Vec<u32> = s.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+    (d.len() == n).then_some(d)
+}
+
+/// True when 15 digits carry a valid 注册号 check digit (GB/T 17710, ISO 7064 MOD 11,10): every
+/// real 工商注册号 does; an old 15-digit 纳税人识别号 passes only by chance (1 in 10).
+pub fn reg_no_check_ok(s: &str) -> bool {
+    digits(s, 15).is_some_and(|d| (mod_11_10(&d[..14]) + d[14]) % 10 == 1)
 }
 
 /// The 注册号 check digit the first 14 digits call for (the simulator makes real-looking ones).
 pub fn reg_no_check_digit(first14: &str) -> Option<char> {
-    (0..10u32)
-        .filter_map(|c| char::from_digit(c, 10))
-        .find(|c| reg_no_check_ok(&format!("{first14}{c}")))
+    let p = mod_11_10(&digits(first14, 14)?);
+    char::from_digit((11 - p) % 10, 10)
 }
 
 /// Letters and digits only, with enough digits to be an identifier rather than a name
@@ -273,7 +277,7 @@ fn identifier_like(s: &str) -> bool {
 pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
     if raw.len() > MAX_KEY_BYTES {
         let head: String = normalize(&raw.chars().take(40).collect::<String>());
-        return Classified::invalid(
+        return Classified::refused(
             escape_controls(&head),
             Some(KeyKind::Name),
             Reason::TooLong,
@@ -285,10 +289,10 @@ pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
     }
     let key = normalize(raw);
     if key.is_empty() {
-        return Classified::invalid(key, None, Reason::Empty, "empty".into());
+        return Classified::refused(key, None, Reason::Empty, "empty".into());
     }
     if let Some(found) = control_chars(&key) {
-        return Classified::invalid(
+        return Classified::refused(
             escape_controls(&key),
             Some(KeyKind::Name),
             Reason::ControlChars,
@@ -312,7 +316,7 @@ pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
         return classify_uscc(upper, opts);
     }
     if identifier_like(&upper) {
-        return Classified::invalid(
+        return Classified::refused(
             upper.clone(),
             Some(KeyKind::Name),
             Reason::NotACode,
@@ -324,7 +328,7 @@ pub fn classify(raw: &str, opts: ClassifyOptions) -> Classified {
         );
     }
     if n < 2 {
-        return Classified::invalid(
+        return Classified::refused(
             key,
             Some(KeyKind::Name),
             Reason::TooShort,
@@ -343,7 +347,7 @@ fn classify_reg_no(digits: String) -> Classified {
         "{digits} fails the 注册号 check digit (GB/T 17710): probably an old 15-digit 纳税人识别号 \
          (tax ID), which the vendor does not know"
     );
-    Classified::invalid(digits, Some(KeyKind::RegNo), Reason::NotACode, message)
+    Classified::refused(digits, Some(KeyKind::RegNo), Reason::NotACode, message)
 }
 
 fn classify_uscc(code: String, opts: ClassifyOptions) -> Classified {
@@ -357,7 +361,7 @@ fn classify_uscc(code: String, opts: ClassifyOptions) -> Classified {
              allowed (I, O, S, V and Z never occur)",
             pos + 1
         );
-        return Classified::invalid(code, Some(KeyKind::Uscc), Reason::BadCharacter, message);
+        return Classified::refused(code, Some(KeyKind::Uscc), Reason::BadCharacter, message);
     }
     let (first17, last) = code.split_at(17);
     match uscc_check_char(first17) {
@@ -366,7 +370,7 @@ fn classify_uscc(code: String, opts: ClassifyOptions) -> Classified {
                 "check digit is '{last}', GB 32100-2015 expects '{expected}': probably a typo in the \
              supplier master (use --query-bad-checksums to query it anyway)"
             );
-            Classified::invalid(code, Some(KeyKind::Uscc), Reason::CheckDigit, message)
+            Classified::refused(code, Some(KeyKind::Uscc), Reason::CheckDigit, message)
         }
         _ => Classified::valid(code, KeyKind::Uscc),
     }

@@ -67,6 +67,13 @@ impl Listing<'_> {
             .unwrap_or_default()
     }
 
+    /// `S10059 福建某某公司`: the supplier's id and name, as the list writes them.
+    fn supplier(&self, c: &ChangeRow) -> String {
+        self.cols
+            .map(|cols| cols.supplier_in(c.extra.as_deref()))
+            .unwrap_or_default()
+    }
+
     fn kind(&self, c: &ChangeRow) -> String {
         self.lang.change_text(&c.kind)
     }
@@ -90,10 +97,7 @@ impl Listing<'_> {
         }
         for c in changes {
             let (was, now) = change_values(l, c);
-            let supplier = self
-                .cols
-                .map(|cols| cols.supplier_in(c.extra.as_deref()))
-                .unwrap_or_default();
+            let supplier = self.supplier(c);
             let who = if supplier.is_empty() {
                 escape(&c.key).to_string()
             } else {

@@ -15,6 +15,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Color, Format as XFormat, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{Error, ExportOptions};
+use crate::input::rows::{Typed, read_cell_types};
 use crate::key_state::KeyState;
 use crate::store::{InputFile, Store, SupplierRow};
 use crate::view::{Assessment, Lang, ListColumns};
@@ -141,28 +142,16 @@ fn result_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Ce
 }
 
 /// The analyst's cells of a row: text exactly as read, and the cells the spreadsheet typed as
-/// numbers and dates with their type (`input_rows.cell_types`).
+/// numbers and dates with their type.
 fn analyst_cells(cols: &ListColumns, s: &SupplierRow) -> Vec<Cell> {
-    let types: serde_json::Map<String, serde_json::Value> = s
-        .row
-        .cell_types
-        .as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default();
+    let types = read_cell_types(s.row.cell_types.as_deref());
     cols.cells(&s.row)
         .into_iter()
         .zip(&cols.headers)
-        .map(|(text, h)| {
-            let typed = types.get(h).and_then(|v| {
-                let tag = v.get(0)?.as_str()?;
-                let n = v.get(1)?.as_f64()?;
-                Some((tag == "d", n))
-            });
-            match typed {
-                Some((true, n)) => Cell::Date(n),
-                Some((false, n)) => Cell::Num(n),
-                None => Cell::Text(text),
-            }
+        .map(|(text, h)| match types.get(h) {
+            Some(Typed::Date(n)) => Cell::Date(*n),
+            Some(Typed::Number(n)) => Cell::Num(*n),
+            None => Cell::Text(text),
         })
         .collect()
 }
@@ -347,9 +336,10 @@ fn sheet_setup(
     Ok(())
 }
 
-/// How an analyst's date shows.
-fn date_format() -> XFormat {
-    XFormat::new().set_num_format("yyyy-mm-dd")
+/// How an analyst's date shows: one format, made once.
+fn date_format() -> &'static XFormat {
+    static DATE: std::sync::OnceLock<XFormat> = std::sync::OnceLock::new();
+    DATE.get_or_init(|| XFormat::new().set_num_format("yyyy-mm-dd"))
 }
 
 /// Write the next row of sheet `sheet`.
@@ -371,7 +361,7 @@ fn put_row(
                 ws.write_number(r, c as u16, *n)?;
             }
             Cell::Date(n) => {
-                ws.write_number_with_format(r, c as u16, *n, &date_format())?;
+                ws.write_number_with_format(r, c as u16, *n, date_format())?;
             }
         }
     }

@@ -3,8 +3,9 @@
 //! whose values are), with a name column as the fallback for rows whose code cell holds no usable
 //! code. Also which column is the supplier's own id (an ERP code wins over a row counter).
 
+use super::content::{Survey, What};
 use super::{Cell, InputError};
-use crate::normalize::{KeyKind, classify, fold_width, normalize};
+use crate::normalize::fold_width;
 
 /// What the key column holds, which decides what a cell that is not a code becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub struct Selection {
     pub fallback_col: Option<usize>,
     pub label: String,
     pub role: Role,
+    /// The supplier's own id column (see [`id_by_header`]), never the key column.
+    pub id_col: Option<usize>,
     /// Why a column was chosen over what its header says, for the run's summary.
     pub notes: Vec<String>,
     /// Columns whose first rows hold codes or company names, as `--column` choices
@@ -135,15 +138,10 @@ pub fn identifying_columns(
     id_column: Option<&str>,
     fallback: Option<&str>,
 ) -> Vec<usize> {
-    let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
     let key = headers.iter().position(|h| h == key_column);
     let usable = |i: &usize| Some(*i) != key;
-    let id = match id_column {
-        Some(stored) => headers.iter().position(|h| h == stored),
-        None => id_by_header(&tokens, |_| false),
-    }
-    .filter(usable);
-    let name = name_column(headers, key_column, fallback).filter(usable);
+    let id = id_position(headers, key_column, id_column);
+    let name = name_column(headers, key_column, fallback);
     let mut cols: Vec<usize> = id.into_iter().chain(name).collect();
     cols.sort_unstable();
     cols.dedup();
@@ -155,18 +153,19 @@ pub fn identifying_columns(
     cols
 }
 
-/// The supplier's id column: an ERP code column (供应商编码, vendor code ...) wins over a row
-/// counter (序号, 行号, No., or any column whose values count 1, 2, 3 ...), which is used only
-/// when there is nothing else.
-pub fn id_column(
-    headers: &[String],
-    key_col: usize,
-    sample: &[impl AsRef<[Cell]>],
-) -> Option<usize> {
+/// The id column a header names (an ERP code before a row counter), or the one ingest stored.
+pub fn id_position(headers: &[String], key_column: &str, stored: Option<&str>) -> Option<usize> {
     let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
-    id_by_header(&tokens, |i| counts_up(sample, i)).filter(|i| *i != key_col)
+    match stored {
+        Some(stored) => headers.iter().position(|h| h == stored),
+        None => id_by_header(&tokens, |_| false),
+    }
+    .filter(|i| headers.get(*i).map(String::as_str) != Some(key_column))
 }
 
+/// The supplier's id column: an ERP code column (供应商编码, vendor code ...) wins over a row
+/// counter (序号, 行号, No., or a column whose values count 1, 2, 3 ...), which is used only
+/// when there is nothing else.
 fn id_by_header(tokens: &[String], is_counter: impl Fn(usize) -> bool) -> Option<usize> {
     let exact = |list: &[&str]| -> Vec<usize> {
         list.iter()
@@ -180,17 +179,6 @@ fn id_by_header(tokens: &[String], is_counter: impl Fn(usize) -> bool) -> Option
         .or_else(|| find_header(tokens, ID_HEADERS).filter(|i| !is_counter(*i)))
         .or_else(|| exact(COUNTER_HEADERS).first().copied())
         .or_else(|| erp.first().copied())
-}
-
-/// A column whose filled cells read 1, 2, 3 ... (each one more than the last): a row counter.
-fn counts_up(sample: &[impl AsRef<[Cell]>], col: usize) -> bool {
-    let values: Vec<u64> = sample
-        .iter()
-        .filter_map(|r| r.as_ref().get(col))
-        .filter(|c| **c != Cell::Empty)
-        .map_while(|c| c.text().trim().parse::<u64>().ok())
-        .collect();
-    values.len() >= 3 && values.windows(2).all(|w| w[1] == w[0] + 1)
 }
 
 /// The name column of a list, if it has one (never the key column): the one ingest chose as
@@ -272,94 +260,6 @@ pub fn header_token(h: &str) -> String {
     out
 }
 
-/// How many rows from the top of the data are read to judge what each column holds.
-pub const SAMPLE_ROWS: usize = 1000;
-
-/// What a column holds over the sampled rows.
-#[derive(Debug, Clone, Copy, Default)]
-struct Profile {
-    /// Valid USCCs and 注册号 that pass their check digit.
-    codes: usize,
-    /// Values that read as company names (Chinese text ending in 公司, 厂, 中心 ..., or an
-    /// English name with Ltd, Co., Inc. ...).
-    names: usize,
-}
-
-/// A company name: short text, no long run of digits, ending as organisations' names end.
-pub fn looks_like_company(cell: &str) -> bool {
-    let t = normalize(cell);
-    let n = t.chars().count();
-    if !(4..=80).contains(&n) || t.contains(['；', '。', '，', ';']) {
-        return false;
-    }
-    let mut run = 0;
-    for c in t.chars() {
-        run = if c.is_ascii_digit() { run + 1 } else { 0 };
-        if run >= 6 {
-            return false;
-        }
-    }
-    // `(有限合伙)`, `(集团)`: the name ends before the brackets.
-    let core = t.trim_end_matches(')');
-    let core = match core.len() < t.len() {
-        true => core.rsplit_once('(').map_or(core, |(head, _)| head),
-        false => core,
-    };
-    const ENDS: &[&str] = &[
-        "公司", "厂", "店", "中心", "社", "集团", "所", "院", "行", "部", "站", "场", "馆", "会",
-        "处", "局", "校", "园", "队", "坊", "庄", "铺", "合伙", "户",
-    ];
-    let cjk = core
-        .chars()
-        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
-        .count();
-    if cjk >= 3 {
-        return ENDS.iter().any(|e| core.ends_with(e) || t.ends_with(e));
-    }
-    let lower = t.to_lowercase();
-    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
-        matches!(
-            w,
-            "ltd"
-                | "limited"
-                | "co"
-                | "inc"
-                | "corp"
-                | "corporation"
-                | "company"
-                | "gmbh"
-                | "llc"
-                | "plc"
-                | "ag"
-                | "sa"
-                | "bv"
-                | "trading"
-        )
-    }) && lower.contains(' ')
-}
-
-fn profile(sample: &[impl AsRef<[Cell]>], col: usize) -> Profile {
-    let mut p = Profile::default();
-    for cell in sample.iter().filter_map(|r| r.as_ref().get(col)) {
-        let t = cell.text();
-        if t.trim().is_empty() {
-            continue;
-        }
-        let c = classify(t, Default::default());
-        match c.kind {
-            Some(KeyKind::Uscc | KeyKind::RegNo) if c.invalid.is_none() => p.codes += 1,
-            _ if looks_like_company(t) => p.names += 1,
-            _ => {}
-        }
-    }
-    p
-}
-
-/// Enough of the sampled rows hold it for the column to be that column: three in ten.
-fn holds(count: usize, rows: usize) -> bool {
-    count > 0 && count * 10 >= rows * 3
-}
-
 /// Choose the key column (docs/design.md, `--column`): `--column` wins; otherwise the code
 /// column whose values are codes (by header first, then by what it holds), with the name
 /// column (by header over names, else by what it holds) as the fallback; a single column is
@@ -379,105 +279,54 @@ pub fn select_column(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let rows = sample
-        .iter()
-        .filter(|r| r.as_ref().iter().any(|c| !c.text().trim().is_empty()))
-        .count();
-    let profiles: Vec<Profile> = (0..headers.len()).map(|i| profile(sample, i)).collect();
-    let code_header = find_header(&tokens, CODE_HEADERS);
-    let name_header = find_header(&tokens, NAME_HEADERS);
-    let mut notes = Vec::new();
-    let best = |score: fn(&Profile) -> usize, skip: Option<usize>| {
-        (0..headers.len())
-            .filter(|i| Some(*i) != skip && holds(score(&profiles[*i]), rows))
-            .max_by_key(|i| (score(&profiles[*i]), std::cmp::Reverse(*i)))
-    };
-    let codes = |p: &Profile| p.codes;
-    let names = |p: &Profile| p.names;
-    // Codes: the header's column when it holds codes, else the column that holds the most.
-    let code = match code_header {
-        Some(c) if rows == 0 || holds(profiles[c].codes, rows) => Some(c),
-        _ => best(codes, None),
-    };
-    if let (Some(c), Some(h)) = (code, code_header)
-        && c != h
-    {
-        notes.push(moved_note(
-            headers,
-            c,
-            h,
-            profiles[c].codes,
-            rows,
-            "valid codes",
-        ));
-    }
-    let name = match name_header {
-        Some(n) if Some(n) != code && (rows == 0 || holds(profiles[n].names, rows)) => Some(n),
-        _ => best(names, code),
-    };
-    if let (Some(n), Some(h)) = (name, name_header)
-        && n != h
-    {
-        notes.push(moved_note(
-            headers,
-            n,
-            h,
-            profiles[n].names,
-            rows,
-            "company names",
-        ));
-    }
-    let usable: Vec<(usize, String)> = profiles
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let (n, what) = if p.codes >= p.names {
-                (p.codes, "valid codes")
-            } else {
-                (p.names, "company names")
-            };
-            holds(n, rows).then(|| {
-                (
-                    i,
-                    format!(
-                        "--column {} ({:?}: {n} {what} in the first {rows} rows)",
-                        i + 1,
-                        headers[i]
-                    ),
-                )
-            })
-        })
-        .collect();
+    let survey = Survey::of(headers.len(), sample);
+    let usable = survey.choices(headers);
+    let id_of = |key: usize| id_by_header(&tokens, |i| survey.is_counter(i)).filter(|i| *i != key);
     if let Some(col) = column {
-        return forced(headers, &tokens, col, usable).ok_or_else(|| InputError::Column {
+        let i = forced(headers, &tokens, col).ok_or_else(|| InputError::Column {
             path: path.into(),
             message: format!(
                 "--column {col:?} matches no header and no column number (1-based); the headers are: {}",
                 listing()
             ),
+        })?;
+        return Ok(Selection {
+            key_col: i,
+            fallback_col: None,
+            label: headers[i].clone(),
+            role: Role::Mixed,
+            id_col: id_of(i),
+            notes: Vec::new(),
+            usable,
         });
     }
-    let selection =
-        |key: usize, fallback: Option<usize>, role: Role, notes: Vec<String>| Selection {
-            key_col: key,
-            fallback_col: fallback.filter(|f| *f != key),
-            label: headers[key].clone(),
-            role,
-            notes,
-            usable: usable.clone(),
-        };
-    let mixed_header = |i: usize| tokens[i] == "searchkey";
-    match (code, name) {
-        (Some(c), n) if mixed_header(c) => Ok(selection(c, n, Role::Mixed, notes)),
-        (Some(c), n) => Ok(selection(c, n, Role::Code, notes)),
-        (None, Some(n)) => Ok(selection(n, None, Role::Name, notes)),
-        // Nothing holds keys: the header's choice, so the run can say what its cells hold.
-        (None, None) => match (code_header, name_header) {
-            (Some(c), _) if mixed_header(c) => Ok(selection(c, None, Role::Mixed, notes)),
-            (Some(c), n) => Ok(selection(c, n, Role::Code, notes)),
-            (None, Some(n)) => Ok(selection(n, None, Role::Name, notes)),
-            (None, None) if headers.len() == 1 => Ok(selection(0, None, Role::Mixed, notes)),
-            (None, None) => Err(InputError::Column {
+    // Codes: the header's column when it holds codes, else the column that holds the most; the
+    // same for names, beside the codes.
+    let code_header = find_header(&tokens, CODE_HEADERS);
+    let name_header = find_header(&tokens, NAME_HEADERS);
+    let code = survey.choose(code_header, What::Codes, None);
+    let name = survey.choose(name_header, What::Names, code);
+    let notes: Vec<String> = [
+        (code, code_header, What::Codes),
+        (name, name_header, What::Names),
+    ]
+    .into_iter()
+    .filter_map(|(chosen, header, what)| {
+        let (c, h) = (chosen?, header?);
+        (c != h).then(|| moved_note(headers, c, h, survey.count(c, what), survey.rows(), what))
+    })
+    .collect();
+    let mixed = |i: usize| tokens[i] == "searchkey";
+    // Nothing holds keys: the header's choice, so the run can say what its cells hold.
+    let (key, fallback, role) = match (code, name, code_header, name_header) {
+        (Some(c), n, ..) => (c, n, if mixed(c) { Role::Mixed } else { Role::Code }),
+        (None, Some(n), ..) => (n, None, Role::Name),
+        (None, None, Some(c), _) if mixed(c) => (c, None, Role::Mixed),
+        (None, None, Some(c), n) => (c, n, Role::Code),
+        (None, None, None, Some(n)) => (n, None, Role::Name),
+        (None, None, None, None) if headers.len() == 1 => (0, None, Role::Mixed),
+        (None, None, None, None) => {
+            return Err(InputError::Column {
                 path: path.into(),
                 message: format!(
                     "no column looks like a company name or credit code, by its header or by what \
@@ -485,38 +334,34 @@ pub fn select_column(
                      (1-based). The headers are: {}",
                     listing()
                 ),
-            }),
-        },
-    }
+            });
+        }
+    };
+    Ok(Selection {
+        key_col: key,
+        fallback_col: fallback.filter(|f| *f != key),
+        label: headers[key].clone(),
+        role,
+        id_col: id_of(key),
+        notes,
+        usable,
+    })
 }
 
 /// `--column` by header (as written, or folded) or by 1-based number.
-fn forced(
-    headers: &[String],
-    tokens: &[String],
-    col: &str,
-    usable: Vec<(usize, String)>,
-) -> Option<Selection> {
+fn forced(headers: &[String], tokens: &[String], col: &str) -> Option<usize> {
     let tok = header_token(col);
-    let by_name = headers
+    headers
         .iter()
         .position(|h| h.trim() == col.trim())
-        .or_else(|| tokens.iter().position(|t| !tok.is_empty() && *t == tok));
-    let i = by_name.or_else(|| {
-        col.trim()
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .filter(|i| *i < headers.len())
-    })?;
-    Some(Selection {
-        key_col: i,
-        fallback_col: None,
-        label: headers[i].clone(),
-        role: Role::Mixed,
-        notes: Vec::new(),
-        usable,
-    })
+        .or_else(|| tokens.iter().position(|t| !tok.is_empty() && *t == tok))
+        .or_else(|| {
+            col.trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| i.checked_sub(1))
+                .filter(|i| *i < headers.len())
+        })
 }
 
 /// `column 2 holds 5198 valid codes in the first 5233 rows under the header 纳税人名称: the
@@ -527,8 +372,9 @@ fn moved_note(
     header: usize,
     count: usize,
     rows: usize,
-    what: &str,
+    what: What,
 ) -> String {
+    let what = what.label();
     let why = if chosen.abs_diff(header) == 1 {
         "the header row looks shifted".to_string()
     } else {
@@ -546,6 +392,10 @@ mod tests {
     use super::*;
 
     const NO_ROWS: &[Vec<Cell>] = &[];
+
+    fn id_column(headers: &[String], sample: &[Vec<Cell>]) -> Option<usize> {
+        select_column("f", headers, sample, None).unwrap().id_col
+    }
 
     fn h(cols: &[&str]) -> Vec<String> {
         cols.iter().map(|s| s.to_string()).collect()
@@ -708,6 +558,7 @@ mod tests {
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
         let s = select_column("f", &headers, &sample(&rows), None).unwrap();
         assert_eq!((s.key_col, s.role), (0, Role::Name));
+        use crate::input::content::looks_like_company;
         assert!(looks_like_company("Acme Trading Co., Ltd."));
         assert!(looks_like_company("某某(北京)投资管理中心(有限合伙)"));
         assert!(!looks_like_company("北京市海淀区中关村大街1号"));
@@ -725,7 +576,7 @@ mod tests {
             ["3", "S002", "丙有限公司", CODES[2]],
         ];
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
-        assert_eq!(id_column(&headers, 3, &sample(&rows)), Some(1));
+        assert_eq!(id_column(&headers, &sample(&rows)), Some(1));
         assert_eq!(
             identifying_columns(&headers, "统一社会信用代码", Some("供应商编码"), None),
             vec![1, 2]
@@ -734,7 +585,7 @@ mod tests {
         let headers = h(&["序号", "供应商名称", "统一社会信用代码"]);
         let rows = [["1", "甲有限公司", CODES[0]], ["2", "乙有限公司", CODES[1]]];
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
-        assert_eq!(id_column(&headers, 2, &sample(&rows)), Some(0));
+        assert_eq!(id_column(&headers, &sample(&rows)), Some(0));
         // An id header over values that count up loses to a code column.
         let headers = h(&["供应商编号", "客商编码", "名称"]);
         let rows = [
@@ -743,7 +594,7 @@ mod tests {
             ["3", "V-5", "丙公司"],
         ];
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
-        assert_eq!(id_column(&headers, 2, &sample(&rows)), Some(1));
+        assert_eq!(id_column(&headers, &sample(&rows)), Some(1));
     }
 
     /// One test per family of name headers added for real lists.

@@ -8,6 +8,7 @@
 //! nothing of SQLite: the store takes the [`IngestRow`]s it produces.
 
 pub mod columns;
+pub mod content;
 pub mod delimited;
 pub mod excel;
 mod guard;
@@ -17,9 +18,10 @@ pub mod rows;
 use std::path::{Path, PathBuf};
 
 pub use columns::{
-    Role, SAMPLE_ROWS, Selection, column_names, header_token, id_column, identifying_columns,
-    name_column, select_column,
+    Role, Selection, column_names, header_token, id_position, identifying_columns, name_column,
+    select_column,
 };
+pub use content::SAMPLE_ROWS;
 pub use delimited::{detect_delimiter, detect_encoding, parse_bytes};
 pub use rows::{FileMeta, IngestRow, RowContext, meta};
 

@@ -64,10 +64,20 @@ pub struct IngestRow {
     pub extra: Option<String>,
     /// The spreadsheet types of the cells that are not text (see [`cell_types`]).
     pub cell_types: Option<String>,
-    /// Why the row gives no usable key, in a word (for "most rows are ..." counts).
-    pub reason: Option<Reason>,
     /// A total row (合计, 共18家 ...): not a supplier, never called.
     pub skipped: bool,
+}
+
+impl IngestRow {
+    /// Why the row gives no usable key, in a word (for "most rows are ..." counts); `None` for
+    /// a usable row and a total or comment row.
+    pub fn unusable(&self) -> Option<Reason> {
+        match (&self.error, self.skipped) {
+            (_, true) => None,
+            (Some(_), false) => Some(Reason::Unreadable),
+            (None, false) => self.classified.reason,
+        }
+    }
 }
 
 /// What every row of one table is read with.
@@ -135,6 +145,20 @@ fn is_total_cell(text: &str) -> bool {
     counted.is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// A code cell the spreadsheet turned into a number: a number or date cell, or the text of one
+/// (`3.10115E+14`) that is not a valid code.
+fn spreadsheet_number(cell: &Cell, classified: &Classified) -> bool {
+    match cell {
+        Cell::Number(_) | Cell::Date(..) => true,
+        Cell::Text(t) => {
+            let valid_code = matches!(classified.kind, Some(KeyKind::Uscc | KeyKind::RegNo))
+                && classified.invalid.is_none();
+            !valid_code && looks_scientific(t)
+        }
+        Cell::Empty => false,
+    }
+}
+
 /// The key cell of a row and its classification: the key column's cell, or the name column's
 /// when the key cell holds no usable code (empty, an old tax ID, text in a code column).
 struct Keyed {
@@ -150,8 +174,7 @@ fn key_of(raw: &RawRow, ctx: &RowContext) -> Keyed {
     let text_in_code_column = sel.role == Role::Code
         && classified.kind == Some(KeyKind::Name)
         && classified.reason.is_none_or(|r| r == Reason::TooShort)
-        && !matches!(cell, Cell::Number(_) | Cell::Date(..))
-        && !looks_scientific(cell.text());
+        && !spreadsheet_number(&cell, &classified);
     if (classified.wants_fallback() || text_in_code_column)
         && let Some(f) = sel.fallback_col
         && let Some(name) = raw.cells.get(f).filter(|c| **c != Cell::Empty)
@@ -213,13 +236,7 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
             raw.cells.len()
         ));
     }
-    let valid_code = code && classified.invalid.is_none();
-    let mangled = match &key_cell {
-        Cell::Number(_) | Cell::Date(..) => true,
-        Cell::Text(t) => !valid_code && looks_scientific(t),
-        Cell::Empty => false,
-    };
-    if mangled && error.is_none() {
+    if spreadsheet_number(&key_cell, &classified) && error.is_none() {
         classified.invalid = Some(format!(
             "{}, column {col_label:?}: the spreadsheet changed this code into a number ({}); \
              leading zeros or digits may be lost. Format the column as Text and enter the code again",
@@ -233,11 +250,6 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
     } else if skipped {
         error = Some(format!("{}: total row: not a supplier, skipped", at()));
     }
-    let reason = match (&error, skipped) {
-        (_, true) => None,
-        (Some(_), false) => Some(Reason::Unreadable),
-        (None, false) => classified.reason,
-    };
     IngestRow {
         row_no: raw.row_no,
         sheet_row: raw.sheet_row,
@@ -246,14 +258,21 @@ pub fn to_ingest_row(raw: RawRow, ctx: &RowContext) -> IngestRow {
         error,
         extra: columns_json(&raw.cells, &ctx.headers),
         cell_types: cell_types(&raw.cells, &ctx.headers),
-        reason,
         skipped,
     }
 }
 
+/// A cell the analyst's spreadsheet typed, kept beside its text (`input_rows.cell_types`) so a
+/// workbook written back shows it as she had it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Typed {
+    Number(f64),
+    /// Excel's serial date.
+    Date(f64),
+}
+
 /// The cells a spreadsheet typed, keyed by column name: `["n", 113.5]` for a number, `["d",
-/// 43868.0]` for a date (Excel's serial), so the workbook written back shows them as the analyst
-/// had them. `None` when every cell is text (every CSV row).
+/// 43868.0]` for a date. `None` when every cell is text (every CSV row).
 fn cell_types(cells: &[Cell], headers: &[String]) -> Option<String> {
     let mut types = Map::new();
     for (i, c) in cells.iter().enumerate() {
@@ -274,6 +293,24 @@ fn cell_types(cells: &[Cell], headers: &[String]) -> Option<String> {
     (!types.is_empty()).then(|| Value::Object(types).to_string())
 }
 
+/// The typed cells [`cell_types`] stored, by column name; anything unreadable is text.
+pub fn read_cell_types(stored: Option<&str>) -> std::collections::HashMap<String, Typed> {
+    let map: Map<String, Value> = stored
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    map.into_iter()
+        .filter_map(|(h, v)| {
+            let n = v.get(1)?.as_f64()?;
+            let typed = match v.get(0)?.as_str()? {
+                "n" => Typed::Number(n),
+                "d" => Typed::Date(n),
+                _ => return None,
+            };
+            Some((h, typed))
+        })
+        .collect()
+}
+
 /// Every cell as read, keyed by column name (cells beyond the header are `column N`).
 fn columns_json(cells: &[Cell], headers: &[String]) -> Option<String> {
     let mut extra = Map::new();
@@ -288,9 +325,9 @@ fn columns_json(cells: &[Cell], headers: &[String]) -> Option<String> {
 }
 
 /// Metadata stored with the file.
-pub fn meta(table: &Table, sel: &Selection, id_col: Option<usize>) -> FileMeta {
+pub fn meta(table: &Table, sel: &Selection) -> FileMeta {
     FileMeta {
-        id_column: id_col.and_then(|i| table.headers.get(i).cloned()),
+        id_column: sel.id_col.and_then(|i| table.headers.get(i).cloned()),
         notes: sel.notes.clone(),
         format: table.format.clone(),
         encoding: table.encoding.clone(),

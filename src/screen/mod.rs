@@ -135,9 +135,8 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         &cells,
         opts.column.as_deref(),
     )?;
-    let id_col = input::id_column(&table.headers, sel.key_col, &cells);
     drop(cells);
-    let meta = input::meta(&table, &sel, id_col);
+    let meta = input::meta(&table, &sel);
     tracing::info!(file = %path, format = %table.format, "reading input: {}", meta.describe());
     let canonical = std::fs::canonicalize(&opts.input)
         .map(|p| p.display().to_string())
@@ -152,11 +151,11 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         comments: table.format == "text",
     };
     let mut read_error = None;
-    let mut unusable = Unusable::default();
+    let mut reasons = Reasons::default();
     let rows = sample.into_iter().chain(table.rows).map_while(|r| match r {
         Ok(raw) => {
             let row = input::rows::to_ingest_row(raw, &ctx);
-            unusable.count(&row);
+            reasons.count(&row);
             Some(row)
         }
         Err(e) => {
@@ -175,7 +174,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         skipped_rows = ingest.skipped_rows,
         "input ingested"
     );
-    if let Some(message) = unusable.refusal(&ctx, &meta) {
+    if let Some(message) = reasons.refusal(&ingest, &ctx, &meta) {
         anyhow::bail!("{}: {message}", ctx.place);
     }
     let now = Utc::now();
@@ -199,34 +198,30 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
     })
 }
 
-/// How many of the list's rows give no usable key, and why: a list whose key column is mostly
-/// unusable is refused before any call, so a wrong column never ends as "every key reached a
-/// final state".
+/// Why the list's rows give no usable key: a list whose key column is mostly unusable is
+/// refused before any call, so a wrong column never ends as "every key reached a final state".
 #[derive(Default)]
-struct Unusable {
-    rows: u64,
-    unusable: u64,
-    reasons: BTreeMap<crate::normalize::Reason, u64>,
-}
+struct Reasons(BTreeMap<crate::normalize::Reason, u64>);
 
-impl Unusable {
+impl Reasons {
     fn count(&mut self, row: &input::IngestRow) {
-        if row.skipped {
-            return;
-        }
-        self.rows += 1;
-        if let Some(r) = row.reason {
-            self.unusable += 1;
-            *self.reasons.entry(r).or_default() += 1;
+        if let Some(r) = row.unusable() {
+            *self.0.entry(r).or_default() += 1;
         }
     }
 
-    /// Why the run stops, when all rows or over half of them are unusable.
-    fn refusal(&self, ctx: &RowContext, meta: &input::FileMeta) -> Option<String> {
-        if self.rows == 0 || self.unusable * 2 <= self.rows {
+    /// Why the run stops, when all rows or over half of them (total rows aside) are unusable.
+    fn refusal(
+        &self,
+        ingest: &IngestSummary,
+        ctx: &RowContext,
+        meta: &input::FileMeta,
+    ) -> Option<String> {
+        let rows = ingest.rows - ingest.skipped_rows;
+        if rows == 0 || ingest.invalid_rows * 2 <= rows {
             return None;
         }
-        let mut reasons: Vec<(&crate::normalize::Reason, &u64)> = self.reasons.iter().collect();
+        let mut reasons: Vec<(&crate::normalize::Reason, &u64)> = self.0.iter().collect();
         reasons.sort_by(|a, b| b.1.cmp(a.1));
         let top = reasons
             .iter()
@@ -249,9 +244,9 @@ impl Unusable {
             format!("columns that hold keys: {}", others.join(", "))
         };
         Some(format!(
-            "{} of {} data rows of the key column {:?} hold no usable key ({top}); the run stops \
+            "{} of {rows} data rows of the key column {:?} hold no usable key ({top}); the run stops \
              before any call (nothing was billed). {choices}",
-            self.unusable, self.rows, meta.key_column,
+            ingest.invalid_rows, meta.key_column,
         ))
     }
 }

@@ -98,7 +98,6 @@ mod tests {
                 error: None,
                 extra: None,
                 cell_types: None,
-                reason: None,
                 skipped: false,
             }
         });

@@ -44,10 +44,11 @@ impl ListColumns {
                 &file.key_column,
                 file.fallback_column.as_deref(),
             ),
-            id: file
-                .id_column
-                .as_deref()
-                .and_then(|h| file.headers.iter().position(|x| x == h)),
+            id: crate::input::id_position(
+                &file.headers,
+                &file.key_column,
+                file.id_column.as_deref(),
+            ),
             headers: file.headers.clone(),
             key_column: file.key_column.clone(),
         }
