@@ -271,14 +271,7 @@ pub fn select_column(
     column: Option<&str>,
 ) -> Result<Selection, InputError> {
     let tokens: Vec<String> = headers.iter().map(|h| header_token(h)).collect();
-    let listing = || {
-        headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| format!("{}: {h:?}", i + 1))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let listing = || listing(headers);
     let survey = Survey::of(headers.len(), sample);
     let usable = survey.choices(headers);
     let id_of = |key: usize| id_by_header(&tokens, |i| survey.is_counter(i)).filter(|i| *i != key);
@@ -346,6 +339,16 @@ pub fn select_column(
         notes,
         usable,
     })
+}
+
+/// `1: "序号", 2: "供应商名称"`: the headers, for messages that ask for `--column`.
+fn listing(headers: &[String]) -> String {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| format!("{}: {h:?}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `--column` by header (as written, or folded) or by 1-based number.
