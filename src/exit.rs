@@ -13,7 +13,8 @@ pub enum ExitCode {
     Quota = 3,
     /// Credentials or permission rejected by the vendor; fix configuration, then resume.
     Fatal = 4,
-    /// Finished, but some keys are `deferred` or `failed`: run again later.
+    /// Finished, but some keys are `deferred` or `failed` (run again later) or `parked` (their
+    /// answers could not be read: look, then run with `--retry-failed`).
     Incomplete = 5,
     /// Finished, and `--fail-on-change worse` found something that got worse.
     Worse = 6,
@@ -34,7 +35,8 @@ impl ExitCode {
         match self {
             ExitCode::Ok => "every key reached a final state",
             ExitCode::Incomplete => {
-                "some keys are deferred or failed: run the same command again later"
+                "some keys are deferred or failed (run the same command again later) or parked \
+                 (unreadable answers: --retry-failed asks again)"
             }
             ExitCode::Quota => {
                 "stopped on quota or billing: run the same command again to continue"

@@ -2,7 +2,9 @@
 //! strings it always was.
 //!
 //! `pending` -> `found` | `not_found` | `invalid` | `unsupported` (final) · `deferred` (110, with
-//! `not_before`) · `failed` (transient errors exhausted; the next run retries it).
+//! `not_before`) · `failed` (transient errors exhausted; the next run retries it) · `parked` (the
+//! vendor's answer could not be read twice: never called again without `--retry-failed`, so an
+//! unreadable answer is not bought every night).
 
 use serde::Serialize;
 
@@ -23,11 +25,13 @@ pub enum KeyState {
     Deferred,
     /// Transient failures exhausted in a run; the next run retries it.
     Failed,
+    /// Two answers that could not be read: not called again unless `--retry-failed`.
+    Parked,
 }
 
 impl KeyState {
     /// Every state, in the order people read them.
-    pub const ALL: [KeyState; 7] = [
+    pub const ALL: [KeyState; 8] = [
         KeyState::Pending,
         KeyState::Found,
         KeyState::NotFound,
@@ -35,6 +39,7 @@ impl KeyState {
         KeyState::Unsupported,
         KeyState::Deferred,
         KeyState::Failed,
+        KeyState::Parked,
     ];
 
     /// The stored text.
@@ -47,6 +52,7 @@ impl KeyState {
             KeyState::Unsupported => "unsupported",
             KeyState::Deferred => "deferred",
             KeyState::Failed => "failed",
+            KeyState::Parked => "parked",
         }
     }
 
@@ -59,11 +65,11 @@ impl KeyState {
         matches!(self, KeyState::Found | KeyState::NotFound)
     }
 
-    /// Work is left for a later run.
+    /// Work is left: for a later run, or (parked) for a run with `--retry-failed`.
     pub fn is_unfinished(self) -> bool {
         matches!(
             self,
-            KeyState::Pending | KeyState::Deferred | KeyState::Failed
+            KeyState::Pending | KeyState::Deferred | KeyState::Failed | KeyState::Parked
         )
     }
 }

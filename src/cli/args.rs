@@ -188,6 +188,15 @@ pub struct RunArgs {
     /// Attempts per key on transient failures before it is `failed` for this run.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
+    /// Pages bought for one key at most (20 registrations a page); paging stops there and the
+    /// key is marked "vendor answer inconsistent".
+    #[arg(long, default_value_t = crate::qcc::DEFAULT_PAGES_PER_KEY,
+          value_parser = clap::value_parser!(u32).range(1..=crate::qcc::MAX_PAGES as i64))]
+    pub max_pages_per_key: u32,
+    /// Ask again for keys parked because their answers could not be read, and for answers whose
+    /// paging stopped as implausible.
+    #[arg(long)]
+    pub retry_failed: bool,
     /// No progress bar or progress lines.
     #[arg(long)]
     pub no_progress: bool,

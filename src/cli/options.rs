@@ -40,6 +40,8 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
         dry_run: args.dry_run,
         timeout: Duration::from_secs_f64(args.timeout),
         max_attempts: args.max_attempts,
+        max_pages: args.max_pages_per_key,
+        retry_failed: args.retry_failed,
         progress: !args.no_progress,
         fail_on_worse: args.fail_on_change == Some(FailOn::Worse),
         backoff: BackoffConfig {

@@ -12,6 +12,7 @@ pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let st = store.status(&DueFilter {
         now: store::ts(chrono::Utc::now()),
         refresh_before: None,
+        retry_failed: false,
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&st)?);

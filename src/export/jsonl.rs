@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use serde_json::{Value, json};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use super::{Error, status_value};
 use crate::store::{ExportRow, InputFile, Store};
@@ -18,32 +19,43 @@ pub(super) fn write(store: &Store, file: &InputFile, w: &mut impl Write) -> Resu
     Ok(())
 }
 
-/// One JSONL object for a row.
 /// One row's object. `columns` holds the analyst's other columns (every column but the key
-/// column) exactly as read.
-fn jsonl_value(store: &Store, row: &ExportRow, key_column: &str) -> Result<Value, Error> {
+/// column) exactly as read; `records` are the vendor's records as it wrote them (a value parsed
+/// and written again would turn `1e2` into `100.0` and big integers into floats).
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    row: u64,
+    sheet_row: Option<u64>,
+    input: &'a str,
+    key: &'a str,
+    key_kind: &'a Option<String>,
+    state: &'a str,
+    status: Value,
+    message: &'a Option<String>,
+    checked_at: &'a Option<String>,
+    records: Vec<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    columns: Option<Map<String, Value>>,
+}
+
+fn jsonl_value<'a>(store: &Store, row: &'a ExportRow, key_column: &str) -> Result<Line<'a>, Error> {
     let records = match row.screening_id {
         Some(sid) => store.records_raw(sid)?,
         None => Vec::new(),
     };
-    let mut v = json!({
-        "row": row.row,
-        "sheet_row": row.sheet_row,
-        "input": row.input,
-        "key": row.key,
-        "key_kind": row.key_kind,
-        "state": row.state_label(),
-        "status": status_value(&row.status),
-        "message": row.message,
-        "checked_at": row.checked_at,
-        "records": records,
-    });
     let mut extra = extra_map(row);
     extra.remove(key_column);
-    if !extra.is_empty()
-        && let Some(o) = v.as_object_mut()
-    {
-        o.insert("columns".into(), Value::Object(extra));
-    }
-    Ok(v)
+    Ok(Line {
+        row: row.row,
+        sheet_row: row.sheet_row,
+        input: &row.input,
+        key: &row.key,
+        key_kind: &row.key_kind,
+        state: row.state_label(),
+        status: status_value(&row.status),
+        message: &row.message,
+        checked_at: &row.checked_at,
+        records,
+        columns: (!extra.is_empty()).then_some(extra),
+    })
 }

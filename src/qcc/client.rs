@@ -45,10 +45,15 @@ pub struct PageOutcome {
     pub total: Option<u64>,
     /// `Paging.PageSize`, when sent.
     pub page_size: Option<u64>,
+    /// `Paging.PageIndex`, when sent.
+    pub page_index: Option<u64>,
     /// A `Retry-After` the server asked for (HTTP 429/503).
     pub retry_after: Option<Duration>,
     /// A 115 that came from this machine's clock, now corrected: ask again once, at once.
     pub clock_corrected: bool,
+    /// The vendor answered (HTTP 2xx) with a body that is not the documented envelope: likely
+    /// billed, and asked again only once (`docs/design.md`, "parked").
+    pub unreadable: bool,
 }
 
 impl PageOutcome {
@@ -58,8 +63,10 @@ impl PageOutcome {
             records: Vec::new(),
             total: None,
             page_size: None,
+            page_index: None,
             retry_after: None,
             clock_corrected: false,
+            unreadable: false,
         }
     }
 }
@@ -182,8 +189,10 @@ impl VendorClient {
         rec.latency = started.elapsed();
         let bytes = match bytes {
             Ok(b) => b,
-            Err(message) => {
+            Err((message, oversize)) => {
                 rec.message = message;
+                // A body too large to read was still sent (and billed) whole.
+                rec.outcome.unreadable = oversize && http_status.is_success();
                 return rec;
             }
         };
@@ -263,25 +272,33 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// Read the body up to [`MAX_BODY_BYTES`]: past it the call is a transient failure and the rest is
-/// never read, so memory stays flat whatever the server sends.
-async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+/// never read, so memory stays flat whatever the server sends. The error says whether the body
+/// was too large (true) or the connection dropped.
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, (String, bool)> {
     let mut body = Vec::new();
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(format!(
-                        "the answer is larger than {} MiB, far more than any real answer; not read",
-                        MAX_BODY_BYTES / (1024 * 1024)
+                    return Err((
+                        format!(
+                            "the answer is larger than {} MiB, far more than any real answer; \
+                             not read",
+                            MAX_BODY_BYTES / (1024 * 1024)
+                        ),
+                        true,
                     ));
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
             Err(e) => {
-                return Err(format!(
-                    "connection dropped while reading the body: {}",
-                    transport_error(e)
+                return Err((
+                    format!(
+                        "connection dropped while reading the body: {}",
+                        transport_error(e)
+                    ),
+                    false,
                 ));
             }
         }
@@ -340,6 +357,7 @@ fn classify_body(rec: &mut CallRecord, http_status: u16, body: &str) {
         Ok(env) if env.status.is_some() => env,
         Ok(_) => {
             rec.message = format!("HTTP {}: body has no Status field", http_status);
+            rec.outcome.unreadable = (200..300).contains(&http_status);
             return;
         }
         Err(e) => {
@@ -347,6 +365,7 @@ fn classify_body(rec: &mut CallRecord, http_status: u16, body: &str) {
                 "HTTP {}: body is not the documented JSON ({e})",
                 http_status
             );
+            rec.outcome.unreadable = (200..300).contains(&http_status);
             return;
         }
     };
@@ -360,6 +379,7 @@ fn classify_body(rec: &mut CallRecord, http_status: u16, body: &str) {
         let result = envelope.result.unwrap_or_default();
         rec.outcome.total = paging.total_records;
         rec.outcome.page_size = paging.page_size;
+        rec.outcome.page_index = paging.page_index;
         if result.verify_result == Some(0) && result.data.is_empty() {
             rec.outcome.class = Class::NotFound;
         } else {

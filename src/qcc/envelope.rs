@@ -10,39 +10,110 @@ use serde_json::Value;
 use super::RawRecord;
 
 /// `{"Status","Message","OrderNumber","Paging","Result"}`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Envelope {
-    #[serde(default, deserialize_with = "lenient_string")]
     pub status: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub message: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub order_number: Option<String>,
-    #[serde(default)]
     pub paging: Option<Paging>,
-    #[serde(default)]
     pub result: Option<ResultBody>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Paging {
-    #[serde(default, deserialize_with = "lenient_u64")]
     pub page_size: Option<u64>,
-    #[serde(default, deserialize_with = "lenient_u64")]
     pub page_index: Option<u64>,
-    #[serde(default, deserialize_with = "lenient_u64")]
     pub total_records: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Default)]
 pub struct ResultBody {
-    #[serde(default, deserialize_with = "lenient_u64")]
     pub verify_result: Option<u64>,
-    #[serde(default, deserialize_with = "lenient_vec")]
     pub data: Vec<RawRecord>,
+}
+
+/// The three objects are read member by member: a member named twice (valid JSON, which a
+/// derived struct refuses as a duplicate field) keeps its last value, as `JSON.parse` does, so a
+/// well-formed answer is never refused and bought again for a repeated `Status`.
+macro_rules! members {
+    ($ty:ident, $what:literal, { $($name:literal => $field:ident : $wrap:ty),* $(,)? }) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Members;
+                impl<'de> Visitor<'de> for Members {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
+                        let mut out = $ty::default();
+                        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                            match name.as_ref() {
+                                $($name => out.$field = map.next_value::<$wrap>()?.0,)*
+                                _ => {
+                                    map.next_value::<IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(Members)
+            }
+        }
+    };
+}
+
+members!(Envelope, "the vendor's response object", {
+    "Status" => status: Text,
+    "Message" => message: Text,
+    "OrderNumber" => order_number: Text,
+    "Paging" => paging: Nullable<Paging>,
+    "Result" => result: Nullable<ResultBody>,
+});
+
+members!(Paging, "the Paging object", {
+    "PageSize" => page_size: Count,
+    "PageIndex" => page_index: Count,
+    "TotalRecords" => total_records: Count,
+});
+
+members!(ResultBody, "the Result object", {
+    "VerifyResult" => verify_result: Count,
+    "Data" => data: Records,
+});
+
+/// A string, number or boolean as text; anything else is none.
+struct Text(Option<String>);
+/// A count as a number or a numeric string; anything else is none.
+struct Count(Option<u64>);
+/// `Data`'s records, as written.
+struct Records(Vec<RawRecord>);
+/// An object or null.
+struct Nullable<T>(Option<T>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_string(d).map(Text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_u64(d).map(Count)
+    }
+}
+
+impl<'de> Deserialize<'de> for Records {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_vec(d).map(Records)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(Nullable)
+    }
 }
 
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -110,6 +181,17 @@ fn lenient_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RawRecord>, D::Err
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_named_twice_keeps_its_last_value() {
+        let e: Envelope = serde_json::from_str(
+            r#"{"Status":"500","Status":"200","Paging":{"TotalRecords":1,"TotalRecords":"2"},"Result":{"Data":[],"Data":[{"A":"1"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.status.as_deref(), Some("200"));
+        assert_eq!(e.paging.unwrap().total_records, Some(2));
+        assert_eq!(e.result.unwrap().data.len(), 1);
+    }
 
     #[test]
     fn tolerates_missing_null_numbers_and_extras() {

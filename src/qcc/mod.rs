@@ -15,7 +15,7 @@ pub mod status;
 pub use client::{CallRecord, PageOutcome, VendorClient};
 pub use endpoint::{DEFAULT_BASE_URL, Endpoint, METHOD_PATH};
 pub use envelope::{Envelope, Paging};
-pub use pager::{MAX_PAGES, PAGE_SIZE, Pager};
+pub use pager::{DEFAULT_PAGES_PER_KEY, MAX_PAGES, PAGE_SIZE, Pager, Resume, Step};
 pub use status::{Class, classify_status};
 
 /// A vendor record (`Result.Data[]`) exactly as received: its JSON text.

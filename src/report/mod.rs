@@ -123,6 +123,7 @@ pub fn write_report(
         .status(&DueFilter {
             now: crate::store::ts(chrono::Utc::now()),
             refresh_before: None,
+            retry_failed: false,
         })?
         .due_now
         .values()

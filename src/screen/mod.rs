@@ -57,6 +57,10 @@ pub struct RunOptions {
     pub dry_run: bool,
     pub timeout: Duration,
     pub max_attempts: u32,
+    /// `--max-pages-per-key`.
+    pub max_pages: u32,
+    /// `--retry-failed`.
+    pub retry_failed: bool,
     pub progress: bool,
     pub fail_on_worse: bool,
     pub backoff: BackoffConfig,
@@ -184,6 +188,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
             .refresh_older_than
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .map(|d| store::ts(now - d)),
+        retry_failed: opts.retry_failed,
     };
     let due_by_kind = store.count_due(&filter)?;
     Ok(Ingested {
@@ -305,6 +310,7 @@ impl Ingested {
             max_calls: opts.max_calls,
             calls_reserved: AtomicU64::new(0),
             max_attempts: opts.max_attempts.max(1),
+            max_pages: opts.max_pages,
             unreachable: Default::default(),
         });
         let due = self.due();
@@ -345,6 +351,12 @@ impl Ingested {
             };
             after = last.key_id;
             for item in batch {
+                // Read before the key's call slot: the pages earlier runs paid for.
+                let mut paid = self.store.paid_for(item.key_id)?;
+                if self.opts.retry_failed {
+                    // Asked for: the unreadable answers so far do not park it again at once.
+                    paid.unreadable = 0;
+                }
                 let permit = tokio::select! {
                     p = ctx.throttle.slots.clone().acquire_owned() => match p {
                         Ok(p) => p,
@@ -354,7 +366,7 @@ impl Ingested {
                 };
                 let ctx = ctx.clone();
                 tasks.spawn(async move {
-                    process_key(&ctx, item).await;
+                    process_key(&ctx, item, paid).await;
                     drop(permit);
                 });
                 while let Some(r) = tasks.try_join_next() {

@@ -6,15 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio_util::sync::CancellationToken;
 
 use super::DEFER_FOR;
 use super::progress::Counters;
 use super::stop::{StopReason, Stopper};
 use super::throttle::Throttle;
-use crate::qcc::{CallRecord, Class, Outcome, Pager, VendorClient};
+use crate::qcc::{CallRecord, Class, Outcome, Pager, Step, VendorClient};
 use crate::store::writer::WriterHandle;
-use crate::store::{WorkItem, WriteOp};
+use crate::store::{Paid, WorkItem, WriteOp};
 
 /// 120/122 answers for one key before it counts as failed for this run.
 const MAX_SLOWDOWNS_PER_KEY: u32 = 30;
@@ -23,6 +22,9 @@ const MAX_SLOWDOWNS_PER_KEY: u32 = 30;
 const UNREACHABLE_ATTEMPTS: u32 = 10;
 /// ... or the time such a streak may last.
 const UNREACHABLE_FOR: Duration = Duration::from_secs(60);
+/// Answers that could not be read for one key (over every run since its last answer) before it
+/// is parked: each was likely billed, so it is asked again once, not every night.
+const UNREADABLE_BEFORE_PARKING: u32 = 2;
 
 /// Attempts in a row that never reached the vendor, and when the first of them was made.
 #[derive(Default)]
@@ -41,6 +43,8 @@ pub(super) struct Ctx {
     pub max_calls: Option<u64>,
     pub calls_reserved: AtomicU64,
     pub max_attempts: u32,
+    /// `--max-pages-per-key`.
+    pub max_pages: u32,
     pub unreachable: Mutex<Streak>,
 }
 
@@ -98,6 +102,8 @@ struct KeyProgress {
     pager: Pager,
     attempts: u32,
     slowdowns: u32,
+    /// Unreadable answers since the key's last answer, earlier runs included.
+    unreadable: u32,
     /// Asked again once after a 115 that came from this machine's clock.
     clock_retried: bool,
 }
@@ -108,26 +114,28 @@ enum Next {
     Done,
 }
 
-/// One key, all its pages, with the per-status actions of the vendor table.
-pub(super) async fn process_key(ctx: &Ctx, item: WorkItem) {
+/// One key, all its pages, with the per-status actions of the vendor table, going on from the
+/// pages earlier runs paid for (`paid`). A stop (signal, quota, `--max-calls`) never starts
+/// another call: the pages bought so far are stored, and the next run goes on from them.
+pub(super) async fn process_key(ctx: &Ctx, item: WorkItem, paid: Paid) {
     let mut key = KeyProgress {
-        pager: Pager::new(),
+        pager: Pager::resume(ctx.max_pages, paid.resume),
         attempts: 0,
         slowdowns: 0,
+        unreadable: paid.unreadable,
         clock_retried: false,
     };
-    let never = CancellationToken::new();
+    if key.pager.resumed_pages() > 0 {
+        tracing::info!(
+            key = %item.key,
+            next_page = key.pager.page(),
+            "going on from page {}: pages 1-{} were paid for in an earlier run",
+            key.pager.page(),
+            key.pager.resumed_pages()
+        );
+    }
     loop {
-        // A key whose first pages are paid for finishes its paging on Ctrl-C (in-flight work),
-        // rather than paying for those pages again on resume; quota and fatal stops do not.
-        let finishing =
-            key.pager.page() > 1 && ctx.stopper.reason() == Some(StopReason::Interrupted);
-        let gate = if finishing {
-            &never
-        } else {
-            &ctx.stopper.token
-        };
-        if !ctx.throttle.ready(gate).await || !ctx.reserve_call() {
+        if !ctx.throttle.ready(&ctx.stopper.token).await || !ctx.reserve_call() {
             return;
         }
         let call = ctx.client.fetch_page(&item.key, key.pager.page()).await;
@@ -150,10 +158,16 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
         ctx.throttle.observe(class == Class::SlowDown, call.latency);
     }
     let clock_corrected = call.outcome.clock_corrected;
+    let unreadable = call.outcome.unreadable;
     let before = key.pager.records();
     let page_len = call.outcome.records.len() as u64;
     // The page's records move to the pager, which builds the answer from them.
-    let more = class == Class::Found && key.pager.absorb(&mut call.outcome);
+    let bytes = call.body.as_ref().map_or(0, String::len);
+    let step = match class {
+        Class::Found => key.pager.absorb(&mut call.outcome, bytes),
+        _ => Step::Done,
+    };
+    let more = step == Step::More;
     // A full page after full pages sits at its own place in the answer: it can be stored by
     // shape now rather than whole until the answer comes, with its own records.
     let size = (call.outcome.page_size)
@@ -165,7 +179,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
         call.outcome.records = key.pager.last(page_len as usize).to_vec();
     }
     let answers = match class {
-        Class::Found => !more,
+        Class::Found => !matches!(step, Step::More | Step::Restart(_)),
         Class::NotFound | Class::Invalid | Class::Unsupported => true,
         _ => false,
     };
@@ -180,7 +194,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
         .await;
     }
     let c = &ctx.counters;
-    let answer = async |outcome: Outcome, counter: &AtomicU64| {
+    let answer = async |outcome: Outcome, counter: &AtomicU64, doubt: Option<String>| {
         let op = WriteOp::Answer {
             key_id: item.key_id,
             outcome,
@@ -188,26 +202,46 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
             message: message.clone(),
             at: Utc::now(),
             call: last,
+            doubt,
         };
         ctx.finish(counter, op).await
     };
-    match class {
-        Class::Found if more => {
+    match (class, step) {
+        (Class::Found, Step::More) => {
             key.attempts = 0;
             Next::Again
         }
-        Class::Found | Class::NotFound => {
+        (Class::Found, Step::Restart(why)) => {
+            tracing::warn!(key = %item.key, "{why}");
+            key.attempts = 0;
+            Next::Again
+        }
+        (Class::Found | Class::NotFound, step) => {
+            let doubt = match step {
+                Step::Doubt(why) => {
+                    tracing::warn!(
+                        key = %item.key,
+                        "vendor answer inconsistent: {why}; paging stopped, the {} record(s) \
+                         bought are kept",
+                        key.pager.records()
+                    );
+                    Some(why)
+                }
+                _ => None,
+            };
             let outcome = std::mem::take(&mut key.pager).finish();
             let counter = match outcome {
                 Outcome::Found(_) => &c.found,
                 _ => &c.not_found,
             };
-            answer(outcome, counter).await
+            answer(outcome, counter, doubt).await
         }
-        Class::Invalid => answer(Outcome::Invalid(message.clone()), &c.invalid).await,
-        Class::Unsupported => answer(Outcome::Unsupported(message.clone()), &c.unsupported).await,
-        Class::Defer => defer(ctx, item, status, message).await,
-        Class::SlowDown => {
+        (Class::Invalid, _) => answer(Outcome::Invalid(message.clone()), &c.invalid, None).await,
+        (Class::Unsupported, _) => {
+            answer(Outcome::Unsupported(message.clone()), &c.unsupported, None).await
+        }
+        (Class::Defer, _) => defer(ctx, item, status, message).await,
+        (Class::SlowDown, _) => {
             ctx.throttle
                 .slow_down(status.as_deref().unwrap_or("120"), retry_after);
             key.slowdowns += 1;
@@ -217,24 +251,56 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
             Next::Again
         }
         // 115 from a skewed clock: the client corrected its Timespan; this call goes again once.
-        Class::Fatal if clock_corrected && !key.clock_retried => {
+        (Class::Fatal, _) if clock_corrected && !key.clock_retried => {
             key.clock_retried = true;
             Next::Again
         }
-        Class::Quota | Class::Fatal => stop_run(ctx, class, status, http, message),
-        Class::Transient => {
-            key.attempts += 1;
-            tracing::debug!(key = %item.key, attempts = key.attempts, %message, "transient failure");
-            if key.attempts >= ctx.max_attempts {
-                return fail(ctx, item, status, message, key.attempts).await;
+        (Class::Quota | Class::Fatal, _) => stop_run(ctx, class, status, http, message),
+        (Class::Transient, _) if unreadable => {
+            key.unreadable += 1;
+            if key.unreadable >= UNREADABLE_BEFORE_PARKING {
+                return park(ctx, item, message, key.unreadable).await;
             }
-            let wait = ctx.throttle.backoff(key.attempts, retry_after);
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => Next::Again,
-                _ = ctx.stopper.token.cancelled() => Next::Done,
-            }
+            transient(ctx, item, key, status, message, retry_after).await
         }
+        (Class::Transient, _) => transient(ctx, item, key, status, message, retry_after).await,
     }
+}
+
+/// A failure that may pass: retry with backoff, or give up on the key for this run.
+async fn transient(
+    ctx: &Ctx,
+    item: &WorkItem,
+    key: &mut KeyProgress,
+    status: Option<String>,
+    message: String,
+    retry_after: Option<Duration>,
+) -> Next {
+    key.attempts += 1;
+    tracing::debug!(key = %item.key, attempts = key.attempts, %message, "transient failure");
+    if key.attempts >= ctx.max_attempts {
+        return fail(ctx, item, status, message, key.attempts).await;
+    }
+    let wait = ctx.throttle.backoff(key.attempts, retry_after);
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => Next::Again,
+        _ = ctx.stopper.token.cancelled() => Next::Done,
+    }
+}
+
+/// The vendor's answers for the key could not be read, twice: each was likely billed, so the key
+/// is not asked again until someone looks (`--retry-failed`).
+async fn park(ctx: &Ctx, item: &WorkItem, message: String, times: u32) -> Next {
+    let message = format!(
+        "the vendor's answer could not be read {times} times ({message}); parked: not asked again \
+         until a run with --retry-failed"
+    );
+    tracing::warn!(key = %item.key, "{message}");
+    let op = WriteOp::Park {
+        key_id: item.key_id,
+        message,
+    };
+    ctx.finish(&ctx.counters.failed, op).await
 }
 
 /// Quota or a fatal code: the run stops cleanly. A redirect has no vendor status: its HTTP

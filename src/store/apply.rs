@@ -32,6 +32,8 @@ pub enum WriteOp {
         message: String,
         at: DateTime<Utc>,
         call: Option<Box<CallRecord>>,
+        /// Paging stopped before the vendor's answer was whole, and why (`keys.doubt`).
+        doubt: Option<String>,
     },
     /// 110: not before `not_before`.
     Defer {
@@ -47,6 +49,8 @@ pub enum WriteOp {
         message: String,
         attempts: u32,
     },
+    /// Answers that could not be read, twice: not called again without `--retry-failed`.
+    Park { key_id: i64, message: String },
 }
 
 impl Store {
@@ -100,6 +104,7 @@ impl Store {
                     message,
                     at,
                     call,
+                    doubt,
                 } => {
                     let answer = Answer {
                         key_id: *key_id,
@@ -107,6 +112,7 @@ impl Store {
                         status: status.as_deref(),
                         message,
                         at: *at,
+                        doubt: doubt.as_deref(),
                     };
                     let link = unlinked.remove(key_id);
                     // Each record read once: its columns, and its text for the hash and shapes.
@@ -201,6 +207,10 @@ fn apply_state(tx: &Transaction<'_>, op: &WriteOp) -> rusqlite::Result<()> {
                 "UPDATE keys SET state=?5, status=?2, message=?3, attempts=?4 WHERE id=?1",
             )?
             .execute(params![key_id, status, message, attempts, KeyState::Failed])?;
+        }
+        WriteOp::Park { key_id, message } => {
+            tx.prepare_cached("UPDATE keys SET state=?3, message=?2, status=NULL WHERE id=?1")?
+                .execute(params![key_id, message, KeyState::Parked])?;
         }
         WriteOp::Call { .. } | WriteOp::Answer { .. } => {}
     }
@@ -307,6 +317,7 @@ struct Answer<'a> {
     status: Option<&'a str>,
     message: &'a str,
     at: DateTime<Utc>,
+    doubt: Option<&'a str>,
 }
 
 /// A new screening with its records, the key's new state, and the changes against the key's
@@ -366,9 +377,17 @@ fn insert_answer(
     }
     tx.prepare_cached(
         "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
-           not_before=NULL, attempts=0 WHERE id=?1",
+           not_before=NULL, attempts=0, doubt=?7 WHERE id=?1",
     )?
-    .execute(params![a.key_id, st, a.status, a.message, ts(a.at), sid])?;
+    .execute(params![
+        a.key_id,
+        st,
+        a.status,
+        a.message,
+        ts(a.at),
+        sid,
+        a.doubt
+    ])?;
     if let Some((prev_id, prev_state, _, _)) = previous
         && same_as.is_none()
         && prev_state.is_answered()
@@ -589,8 +608,10 @@ mod tests {
                 records: raw(records),
                 total: Some(25),
                 page_size: Some(20),
+                page_index: None,
                 retry_after: None,
                 clock_corrected: false,
+                unreadable: false,
             },
         }
     }
@@ -603,6 +624,7 @@ mod tests {
             message: "【有效请求】查询成功".into(),
             at: Utc::now(),
             call: None,
+            doubt: None,
         }
     }
 

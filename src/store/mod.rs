@@ -13,7 +13,9 @@ mod json_text;
 mod queries;
 mod queue;
 pub mod records;
+mod resume;
 mod runs;
+mod scan;
 mod suppliers;
 pub mod writer;
 
@@ -26,6 +28,7 @@ pub use apply::WriteOp;
 pub use ingest::IngestSummary;
 pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, ScreeningBrief};
 pub use queue::{DueFilter, WorkItem};
+pub use resume::Paid;
 pub use runs::{RunCost, RunInfo, StatusCounts};
 pub use suppliers::{
     PastScreening, Punishment, Registration, StoredChange, SupplierReader, SupplierRow,
@@ -62,6 +65,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0009_compact_rows.sql")),
     Migration::Sql(include_str!("../../migrations/0010_pending_pages.sql")),
     Migration::Sql(include_str!("../../migrations/0011_typed_cells.sql")),
+    Migration::Sql(include_str!("../../migrations/0012_doubt_and_liveness.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::bodies;
 use super::records::{self, PunishmentColumns, RecordColumns};
@@ -186,8 +187,9 @@ impl Store {
             .map_err(self.e())
     }
 
-    /// The raw records of a screening, in the order received.
-    pub fn records_raw(&self, screening_id: i64) -> Result<Vec<Value>> {
+    /// The records of a screening, in the order received, each as the vendor wrote it (a record
+    /// in the documented shape rebuilt from its columns, any other as stored).
+    pub fn records_raw(&self, screening_id: i64) -> Result<Vec<Box<RawValue>>> {
         let e = self.e();
         let rows: Vec<(i64, RecordColumns, Option<String>)> = self
             .conn
@@ -212,7 +214,14 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for (id, cols, extra) in rows {
             if let Some(raw) = extra {
-                out.push(serde_json::from_str(&raw).unwrap_or(Value::String(raw)));
+                // Stored from a record the envelope's parse took as JSON; an older database's
+                // copy that is not JSON comes back as a string.
+                let text = if serde_json::from_str::<&RawValue>(&raw).is_ok() {
+                    raw
+                } else {
+                    Value::String(raw).to_string()
+                };
+                out.push(raw_value(text).map_err(&e)?);
                 continue;
             }
             let puns: Vec<PunishmentColumns> = self
@@ -228,7 +237,8 @@ impl Store {
                     .collect()
                 })
                 .map_err(&e)?;
-            out.push(records::rebuild(&cols, &puns));
+            let rebuilt = records::rebuild(&cols, &puns).to_string();
+            out.push(raw_value(rebuilt).map_err(&e)?);
         }
         Ok(out)
     }
@@ -289,7 +299,7 @@ impl Store {
             .prepare_cached("SELECT records FROM pending_pages WHERE call_id=?1")
             .and_then(|mut st| st.query_row([call_id], |r| r.get(0)).optional())
             .map_err(self.e())?;
-        if let Some(own) = own.and_then(|o| serde_json::from_str::<Vec<Value>>(&o).ok()) {
+        if let Some(own) = own.and_then(|o| serde_json::from_str::<Vec<Box<RawValue>>>(&o).ok()) {
             return Ok(records::restore(&body, &own));
         }
         let Some(sid) = sid else {
@@ -376,4 +386,11 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>()
             .map_err(self.e())
     }
+}
+
+/// A stored record's text as a raw JSON value.
+fn raw_value(text: String) -> rusqlite::Result<Box<RawValue>> {
+    RawValue::from_string(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }

@@ -9,11 +9,14 @@ use super::{Result, Store};
 use crate::normalize::KeyKind;
 
 /// The keys a run calls, with `?1` = now and `?2` = the refresh cutoff
-/// (NULL without `--refresh-older-than`). Keys judged invalid locally are never refreshed.
+/// (NULL without `--refresh-older-than`) and `?3` = `--retry-failed` (parked keys, and answers
+/// whose paging stopped as implausible, are asked again). Keys judged invalid locally are never
+/// refreshed.
 const DUE: &str = "(state IN ('pending', 'failed')
     OR (state = 'deferred' AND (not_before IS NULL OR not_before <= ?1))
     OR (?2 IS NOT NULL AND local = 0 AND state IN ('found', 'not_found', 'unsupported')
-        AND checked_at < ?2))";
+        AND checked_at < ?2)
+    OR (?3 AND (state = 'parked' OR doubt IS NOT NULL)))";
 
 /// A key a run must call.
 #[derive(Debug, Clone)]
@@ -30,6 +33,8 @@ pub struct DueFilter {
     pub now: String,
     /// With `--refresh-older-than`: final answers checked before this instant are due again.
     pub refresh_before: Option<String>,
+    /// `--retry-failed`: parked keys and doubtful answers are due again.
+    pub retry_failed: bool,
 }
 
 impl Store {
@@ -43,18 +48,21 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT id, key, kind FROM keys NOT INDEXED WHERE id > ?3 AND {DUE} ORDER BY id LIMIT ?4"
+                "SELECT id, key, kind FROM keys NOT INDEXED WHERE id > ?4 AND {DUE} ORDER BY id LIMIT ?5"
             ))
             .map_err(self.e())?;
         let rows = stmt
-            .query_map(params![f.now, f.refresh_before, after, limit as i64], |r| {
-                let kind: String = r.get(2)?;
-                Ok(WorkItem {
-                    key_id: r.get(0)?,
-                    key: r.get(1)?,
-                    kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Name),
-                })
-            })
+            .query_map(
+                params![f.now, f.refresh_before, f.retry_failed, after, limit as i64],
+                |r| {
+                    let kind: String = r.get(2)?;
+                    Ok(WorkItem {
+                        key_id: r.get(0)?,
+                        key: r.get(1)?,
+                        kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Name),
+                    })
+                },
+            )
             .map_err(self.e())?;
         rows.collect::<std::result::Result<_, _>>()
             .map_err(self.e())
@@ -69,7 +77,7 @@ impl Store {
             ))
             .map_err(self.e())?;
         let rows = stmt
-            .query_map(params![f.now, f.refresh_before], |r| {
+            .query_map(params![f.now, f.refresh_before, f.retry_failed], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })
             .map_err(self.e())?;
@@ -105,6 +113,7 @@ mod tests {
         let f = DueFilter {
             now: "2026-01-01T00:00:00Z".into(),
             refresh_before: None,
+            retry_failed: false,
         };
         let started = std::time::Instant::now();
         let (mut after, mut seen) = (0, 0);

@@ -125,16 +125,26 @@ pub fn read(raw: &RawValue) -> Reading<'_> {
             canonical: Cow::Borrowed(text),
         };
     }
-    // Valid JSON (the envelope's parse checked it); nested past the parser's depth it is kept
-    // as a string, like the migration of version 5 does.
-    let v: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
+    // Lexically valid JSON (the envelope's parse checked it) that the parser may still refuse
+    // as a value: a lone surrogate, a number out of range, nesting past its depth. Its
+    // documented members are read from the text then, and the text is kept as received.
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        let (cols, puns) = super::scan::columns(text).unwrap_or_default();
+        return Reading {
+            cols,
+            puns,
+            extra: Some(text.to_string()),
+            canonical: Cow::Borrowed(text),
+        };
+    };
     let (cols, puns) = columns(&v);
     let owned = |c: Option<String>| c.map(Cow::Owned);
     let written = v.to_string();
     Reading {
         cols: cols.map(owned),
         puns: puns.into_iter().map(|p| p.map(owned)).collect(),
-        extra: extra(&v),
+        // Kept as the vendor wrote it (numbers such as `1e2` or big integers are not rewritten).
+        extra: (!documented_shape(&v)).then(|| text.to_string()),
         canonical: if written == text {
             Cow::Borrowed(text)
         } else {
@@ -224,15 +234,27 @@ pub fn page_slice<'a, T>(body: &str, page: i64, records: &'a [T]) -> Option<&'a 
     records.get(start..(start + size).min(records.len()))
 }
 
-/// A stored body with the records of its page put back.
-pub fn restore(stored: &str, records: &[Value]) -> Option<String> {
-    let mut v: Value = serde_json::from_str(stored).ok()?;
-    let data = v.get_mut("Result")?.get_mut("Data")?;
-    if data.as_str() != Some(DATA_MARKER) {
+/// A stored body with the records of its page put back, each written as its `Display` gives it
+/// (a raw record exactly as received). Stored bodies are compact JSON, where the marker can only
+/// appear as `Data`'s value (inside a string its quotes would be escaped).
+pub fn restore(stored: &str, records: &[impl std::fmt::Display]) -> Option<String> {
+    use std::fmt::Write;
+    let marker = format!("\"Data\":\"{DATA_MARKER}\"");
+    let Some(at) = stored.find(&marker) else {
         return Some(stored.to_string());
+    };
+    let mut out = String::with_capacity(stored.len() + 512 * records.len());
+    out.push_str(&stored[..at]);
+    out.push_str("\"Data\":[");
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write!(out, "{r}").ok()?;
     }
-    *data = Value::Array(records.to_vec());
-    Some(v.to_string())
+    out.push(']');
+    out.push_str(&stored[at + marker.len()..]);
+    Some(out)
 }
 
 /// Migration to version 5: every record's raw copy becomes `extra` only where the columns cannot
@@ -361,7 +383,8 @@ mod tests {
                 (cols, puns),
                 "{text}"
             );
-            assert_eq!(r.extra, extra(&v), "{text}");
+            // A record the columns cannot give back is kept as it was written.
+            assert_eq!(r.extra, extra(&v).map(|_| text.clone()), "{text}");
             assert_eq!(r.canonical, v.to_string(), "{text}");
             if i < plain {
                 assert!(
@@ -490,7 +513,9 @@ mod tests {
             .unwrap();
         }
         let store = crate::store::Store::open(&path).unwrap();
-        let back = store.records_raw(1).unwrap();
+        let back: Vec<Value> = (store.records_raw(1).unwrap().iter())
+            .map(|r| serde_json::from_str(r.get()).unwrap())
+            .collect();
         assert_eq!(back, vec![ds.companies[1].records[0].clone(), odd]);
         let c = Connection::open(&path).unwrap();
         assert!(

@@ -74,6 +74,10 @@ impl Lang {
             KeyState::Unsupported => self.tr("无法查询", "cannot be checked"),
             KeyState::Deferred => self.tr("稍后重查", "deferred"),
             KeyState::Failed => self.tr("查询失败", "failed"),
+            KeyState::Parked => self.tr(
+                "暂停查询（接口答复无法读取）",
+                "parked (unreadable answers)",
+            ),
         }
     }
 

@@ -32,13 +32,15 @@ async fn fetch_all(
     c: &VendorClient,
     search_key: &str,
 ) -> (Vec<CallRecord>, Result<Outcome, Class>) {
-    let mut pager = Pager::new();
+    let mut pager = Pager::new(qcc_credit::qcc::DEFAULT_PAGES_PER_KEY);
     let mut calls = Vec::new();
     loop {
         let mut rec = c.fetch_page(search_key, pager.page()).await;
         let class = rec.outcome.class;
         let message = rec.message.clone();
-        let more = class == Class::Found && pager.absorb(&mut rec.outcome);
+        let bytes = rec.body.as_ref().map_or(0, String::len);
+        let more = class == Class::Found
+            && pager.absorb(&mut rec.outcome, bytes) == qcc_credit::qcc::Step::More;
         calls.push(rec);
         match class {
             Class::Found if more => continue,

@@ -181,6 +181,15 @@ async fn an_endless_body_is_cut_and_memory_stays_flat() {
         .query_row("SELECT message FROM keys", [], |r| r.get(0))
         .unwrap();
     assert_contains(&msg, "larger than 4 MiB");
+    // Each such answer was sent whole (and billed): asked twice, then parked, not every night.
+    assert_contains(&msg, "parked");
+    let out = app
+        .run_command(&input, &["--base-url", &server.base])
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 5);
+    assert_eq!(server.hits.load(Ordering::SeqCst), 2, "a parked key was asked again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
