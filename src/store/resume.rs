@@ -39,8 +39,7 @@ impl Store {
                 .collect()
             })
             .map_err(&e)?;
-        let mut paid = Paid::default();
-        paid.unreadable = calls.iter().filter(|c| c.3).count() as u32;
+        let unreadable = calls.iter().filter(|c| c.3).count() as u32;
         // The latest 200 of each page.
         let latest: BTreeMap<i64, i64> = calls
             .iter()
@@ -72,7 +71,6 @@ impl Store {
             resume.records.extend(data);
             resume.next_page += 1;
         }
-        paid.resume = resume;
-        Ok(paid)
+        Ok(Paid { resume, unreadable })
     }
 }
