@@ -68,5 +68,26 @@ fn print_status(db: &Path, store: &Store, st: &store::StatusCounts) -> anyhow::R
             st.next_deferred_at.as_deref().unwrap_or("?")
         );
     }
+    if st.resumable > 0 {
+        println!(
+            "resumable: {} keys have pages paid for and no answer yet; the next run goes on from \
+             the first page it does not have",
+            st.resumable
+        );
+    }
+    if st.inconsistent > 0 {
+        println!(
+            "vendor answer inconsistent: {} keys (paging stopped; the pages bought are kept and \
+             shown as needing attention); `run --retry-failed` asks again",
+            st.inconsistent
+        );
+    }
+    let parked = st.keys_by_state.get("parked").copied().unwrap_or(0);
+    if parked > 0 {
+        println!(
+            "parked: {parked} keys whose answers could not be read twice are not asked again; \
+             `run --retry-failed` asks again"
+        );
+    }
     Ok(())
 }

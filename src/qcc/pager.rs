@@ -127,6 +127,8 @@ impl Pager {
                     page - 1
                 ));
             }
+            // Paid for: kept.
+            self.records.append(&mut outcome.records);
             return Step::Doubt(why);
         }
         self.total = Some(outcome.total);

@@ -64,11 +64,12 @@ pub const PUNISHMENT_FIELDS: [&str; 5] = [
     fields::CASE_PROP,
 ];
 
-/// A string field of a record (`Value`), tolerating absence, null and numbers.
+/// A string field of a record (`Value`), tolerating absence, null and numbers. An object or
+/// array is no field's value: none (a level that cannot be read is flagged, never guessed).
 pub fn field<'a>(record: &'a Value, name: &str) -> Option<Cow<'a, str>> {
     match record.get(name)? {
         Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-        Value::Null => None,
+        Value::Null | Value::Object(_) | Value::Array(_) => None,
         other => Some(Cow::Owned(other.to_string())),
     }
 }

@@ -167,13 +167,12 @@ fn count_calls(tx: &Transaction<'_>, run_id: i64, ops: &[WriteOp]) -> rusqlite::
         unreached += i64::from(!call.reached);
         billed += i64::from(matches!(call.vendor_status.as_deref(), Some("200" | "201")));
     }
-    if calls > 0 {
-        tx.prepare_cached(
-            "UPDATE runs SET calls = calls + ?2, unreached = unreached + ?3, billed = billed + ?4
-             WHERE id = ?1",
-        )?
-        .execute(params![run_id, calls, unreached, billed])?;
-    }
+    // The run's last sign of life, for a run killed before it can close its row.
+    tx.prepare_cached(
+        "UPDATE runs SET calls = calls + ?2, unreached = unreached + ?3, billed = billed + ?4,
+           last_seen = unixepoch() WHERE id = ?1",
+    )?
+    .execute(params![run_id, calls, unreached, billed])?;
     Ok(())
 }
 

@@ -33,6 +33,8 @@ pub struct ExportRow {
     pub cell_types: Option<String>,
     /// A total row, never called.
     pub skipped: bool,
+    /// Why the key's answer is not the vendor's whole answer (`keys.doubt`).
+    pub doubt: Option<String>,
 }
 
 impl ExportRow {
@@ -102,7 +104,7 @@ pub enum ExportError {
 const EXPORT_ROW_SELECT: &str =
     "SELECT r.row_no, r.input, r.error, r.extra, k.key, k.kind, k.state,
    k.status, k.message, k.checked_at, k.screening_id, r.sheet_row, r.skipped, r.key_id,
-   r.cell_types
+   r.cell_types, k.doubt
  FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id";
 
 fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
@@ -125,6 +127,7 @@ fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
         extra: r.get(3)?,
         cell_types: r.get(14)?,
         skipped: r.get::<_, i64>(12)? != 0,
+        doubt: r.get(15)?,
     })
 }
 

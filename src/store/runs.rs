@@ -24,6 +24,10 @@ pub struct StatusCounts {
     pub due_now: BTreeMap<String, u64>,
     pub deferred_waiting: u64,
     pub next_deferred_at: Option<String>,
+    /// Keys whose stored answer is not the vendor's whole answer (paging stopped as implausible).
+    pub inconsistent: u64,
+    /// Keys with pages paid for and no answer yet: the next run goes on from them.
+    pub resumable: u64,
 }
 
 /// The last run, for `status`.
@@ -52,14 +56,42 @@ pub struct RunCost {
 }
 
 impl Store {
+    /// A new run's row. Called under the run lock, so a row left without an end is a run that
+    /// was killed (SIGKILL, power loss, OOM): it is closed first, as interrupted (exit 130), at
+    /// the time it was last seen writing.
     pub fn start_run(&self, command: &str, file_id: Option<i64>) -> Result<i64> {
+        let now = Utc::now();
         self.conn
             .execute(
-                "INSERT INTO runs(started_at, command, input_file_id) VALUES (?1, ?2, ?3)",
-                params![ts(Utc::now()), command, file_id],
+                "INSERT INTO runs(started_at, command, input_file_id, last_seen)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![ts(now), command, file_id, now.timestamp()],
             )
             .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        let closed = self
+            .conn
+            .execute(
+                "UPDATE runs SET
+                   ended_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', last_seen, 'unixepoch'),
+                                       started_at),
+                   exit_code = 130,
+                   summary = json_object('interrupted',
+                     'killed before it could close its row; closed by run #' || ?1
+                       || ' as interrupted, at the time it was last seen')
+                 WHERE ended_at IS NULL AND id <> ?1",
+                [id],
+            )
+            .map_err(self.e())?;
+        if closed > 0 {
+            tracing::warn!(
+                runs = closed,
+                "an earlier run was killed without closing its row: closed as interrupted (exit \
+                 130) at the time it was last seen; its paid pages are kept and this run goes on \
+                 from them"
+            );
+        }
+        Ok(id)
     }
 
     pub fn finish_run(&self, run_id: i64, exit_code: i64, summary: &Value) -> Result<()> {
@@ -160,6 +192,9 @@ impl Store {
             due_now: self.count_due(f)?,
             deferred_waiting,
             next_deferred_at,
+            inconsistent: one("SELECT COUNT(*) FROM keys WHERE doubt IS NOT NULL")?,
+            resumable: one("SELECT COUNT(DISTINCT key_id) FROM calls
+                 WHERE screening_id IS NULL AND vendor_status = '200'")?,
         })
     }
 

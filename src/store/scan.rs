@@ -28,7 +28,11 @@ pub(super) fn columns(text: &str) -> Option<Columns<'_>> {
 
 /// The value of the last member called `name` (a repeated name keeps its last value).
 fn last<'a>(members: &[(Cow<'a, str>, &'a str)], name: &str) -> Option<&'a str> {
-    members.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v)
+    members
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v)
 }
 
 /// A member's value as a column: a string decoded, a number or boolean as written, anything else
@@ -195,7 +199,8 @@ impl<'a> Cursor<'a> {
                 }
             }
             _ => {
-                while self.at < b.len() && !matches!(b[self.at], b',' | b'}' | b']' | b':')
+                while self.at < b.len()
+                    && !matches!(b[self.at], b',' | b'}' | b']' | b':')
                     && !b[self.at].is_ascii_whitespace()
                 {
                     self.at += 1;

@@ -26,6 +26,9 @@ pub struct Registration {
     pub identify_date: String,
     /// 海关注销标志 (`CancelFlag`).
     pub cancel_flag: String,
+    /// The record's level could not be read (no `IdentifyLevel` string in it): the record may
+    /// hide any rating, so it is never taken as unrated.
+    pub unreadable: bool,
 }
 
 /// One customs punishment in a screening's answer.
@@ -189,7 +192,7 @@ impl Store {
             .prepare_cached(
                 "SELECT COALESCE(reg_gov, ''), COALESCE(reg_no, ''), COALESCE(trade_type, ''),
                    COALESCE(identify_level, ''), COALESCE(identify_date, ''),
-                   COALESCE(cancel_flag, '')
+                   COALESCE(cancel_flag, ''), identify_level IS NULL
                  FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
                    WHERE id=?1) ORDER BY ord",
             )
@@ -202,6 +205,7 @@ impl Store {
                 level: r.get(3)?,
                 identify_date: r.get(4)?,
                 cancel_flag: r.get(5)?,
+                unreadable: r.get(6)?,
             })
         })
         .and_then(|rows| rows.collect())

@@ -106,6 +106,8 @@ impl Lang {
         match f {
             Flag::SeverelyDishonest => self.tr("严重失信企业", "severely dishonest"),
             Flag::Dishonest => self.tr("失信企业（含C/D类）", "dishonest (incl. C/D)"),
+            Flag::UnreadableRecord => self.tr("接口记录无法读取", "unreadable vendor record"),
+            Flag::Inconsistent => self.tr("接口答复不一致", "vendor answer inconsistent"),
             Flag::Worse => self.tr("较上次变差", "worse since the previous screening"),
             Flag::Punished => self.tr("期内受海关处罚", "punished within the window"),
             Flag::Cancelled => self.tr("有注册已注销", "registration cancelled"),

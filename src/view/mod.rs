@@ -115,6 +115,11 @@ pub enum Flag {
     SeverelyDishonest,
     /// 失信企业, or the old C / D.
     Dishonest,
+    /// A record whose level could not be read: it may hide any rating.
+    UnreadableRecord,
+    /// The vendor's answer could not be taken whole (paging stopped as implausible) or could
+    /// not be read at all (the key is parked).
+    Inconsistent,
     /// The current screening changed for the worse (level, punishment, cancellation, gone).
     Worse,
     /// Punished within the window.
@@ -127,9 +132,11 @@ pub enum Flag {
 
 impl Flag {
     /// Every flag, most severe first.
-    pub const ALL: [Flag; 6] = [
+    pub const ALL: [Flag; 8] = [
         Flag::SeverelyDishonest,
         Flag::Dishonest,
+        Flag::UnreadableRecord,
+        Flag::Inconsistent,
         Flag::Worse,
         Flag::Punished,
         Flag::Cancelled,
@@ -141,6 +148,8 @@ impl Flag {
         match self {
             Flag::SeverelyDishonest => "severely_dishonest",
             Flag::Dishonest => "dishonest",
+            Flag::UnreadableRecord => "unreadable_record",
+            Flag::Inconsistent => "vendor_inconsistent",
             Flag::Worse => "worse",
             Flag::Punished => "punished",
             Flag::Cancelled => "cancelled",
@@ -168,6 +177,10 @@ pub struct Assessment {
     pub recent_punishments: usize,
     pub latest_punishment: Option<NaiveDate>,
     pub worse: Vec<ChangeKind>,
+    /// Registrations whose level could not be read.
+    pub unreadable: usize,
+    /// Why the answer is not the vendor's whole answer, or why there is none (parked).
+    pub doubt: Option<String>,
     /// Sorted, most severe first; empty when nothing calls for attention.
     pub flags: Vec<Flag>,
 }
@@ -225,6 +238,11 @@ impl Assessment {
             recent_punishments: recent,
             latest_punishment: days.iter().flatten().max().copied(),
             worse,
+            unreadable: s.registrations.iter().filter(|r| r.unreadable).count(),
+            doubt: match state {
+                KeyState::Parked => s.row.message.clone().or_else(|| Some(String::new())),
+                _ => s.row.doubt.clone(),
+            },
             flags: Vec::new(),
         };
         a.flags = a.judge(rank);
@@ -237,6 +255,12 @@ impl Assessment {
             Rank::SeverelyDishonest => f.push(Flag::SeverelyDishonest),
             Rank::Dishonest => f.push(Flag::Dishonest),
             _ => {}
+        }
+        if self.state == KeyState::Found && self.unreadable > 0 {
+            f.push(Flag::UnreadableRecord);
+        }
+        if self.doubt.is_some() {
+            f.push(Flag::Inconsistent);
         }
         if !self.worse.is_empty() {
             f.push(Flag::Worse);
@@ -302,6 +326,35 @@ impl Assessment {
                     lang.tr("海关认定失信企业：", "rated dishonest by customs: "),
                     self.level
                 ),
+                Flag::UnreadableRecord => match lang {
+                    Lang::Zh => format!(
+                        "{}条海关注册记录无法读取信用等级（接口记录无法读取），请人工核查",
+                        self.unreadable
+                    ),
+                    Lang::En => format!(
+                        "unreadable vendor record: the level of {} registration(s) could not be \
+                         read; check by hand",
+                        self.unreadable
+                    ),
+                },
+                Flag::Inconsistent => {
+                    let why = self.doubt.as_deref().unwrap_or_default();
+                    let head = match self.state {
+                        KeyState::Parked => lang.tr(
+                            "接口答复无法读取，已暂停查询",
+                            "vendor answer unreadable, parked",
+                        ),
+                        _ => lang.tr(
+                            "接口答复前后不一致，仅保存已购页",
+                            "vendor answer inconsistent, only the pages bought are kept",
+                        ),
+                    };
+                    if why.is_empty() {
+                        head.to_string()
+                    } else {
+                        format!("{head}{}{why}", lang.tr("：", ": "))
+                    }
+                }
                 Flag::Worse => format!(
                     "{}{}",
                     lang.tr("较上次筛查：", "since the previous screening: "),

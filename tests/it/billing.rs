@@ -236,3 +236,77 @@ async fn a_full_disk_stops_calling_closes_the_run_and_says_what_was_lost() {
         assert!(stats.billed_for(&c.uscc) >= pages(c));
     }
 }
+
+/// A signal while the worker waits for the rate limiter: the pages paid are kept, and the next
+/// run asks only for the rest. SIGTERM ends the run as interrupted (130); after SIGKILL the next
+/// run closes the killed run's row as interrupted, at the time it was last seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_mid_paging_never_pays_a_page_twice() {
+    for signal in ["TERM", "KILL"] {
+        let app = spawn_app(small_sim()).await;
+        // A 20-page company, each record its own.
+        let big = app.sim.with_dataset(|d| {
+            let c = &mut d.companies[0];
+            let base = c.records[0].clone();
+            c.records = (0..400)
+                .map(|i| {
+                    let mut r = base.clone();
+                    r["Id"] = serde_json::json!(format!("big{i:04}"));
+                    r
+                })
+                .collect();
+            c.clone()
+        });
+        let input = app.write("s.csv", csv_of(&[(big.name.clone(), big.uscc.clone())]));
+        let mut child = app.run_command(&input, &["--qps", "4"]).spawn().unwrap();
+        wait_for_calls(&app, 6).await;
+        let pid = child.id().unwrap().to_string();
+        let killed = tokio::process::Command::new("kill")
+            .args([format!("-{signal}"), pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().await.unwrap();
+        if signal == "TERM" {
+            assert_eq!(status.code(), Some(130), "SIGTERM: interrupted");
+        }
+        let paid = app.stats().billed_for(&big.uscc);
+        assert!(paid < 20, "{signal}: the run finished before the signal");
+        let out = app.run(&input, &[]).await;
+        assert_exit(&out, 0);
+        let billed = app.stats().billed_for(&big.uscc);
+        // SIGKILL may lose the writes of the last 200 ms (the batch not yet committed).
+        let slack = if signal == "KILL" { 2 } else { 0 };
+        assert!(
+            (20..=20 + slack).contains(&billed),
+            "{signal}: {billed} pages billed for a 20-page key ({paid} before the signal)"
+        );
+        let rows = app.export().await;
+        assert_eq!(rows[0]["records"].as_array().unwrap().len(), 400);
+        let open: i64 = app
+            .sql()
+            .query_row(
+                "SELECT COUNT(*) FROM runs WHERE ended_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(open, 0, "{signal}: a run row left open");
+        let first: (i64, Option<String>) = app
+            .sql()
+            .query_row(
+                "SELECT exit_code, summary FROM runs WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(first.0, 130, "{signal}");
+        if signal == "KILL" {
+            assert_contains(
+                &first.1.unwrap_or_default(),
+                "closed by run #2 as interrupted",
+            );
+        }
+    }
+}

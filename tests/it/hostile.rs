@@ -189,7 +189,11 @@ async fn an_endless_body_is_cut_and_memory_stays_flat() {
         .await
         .unwrap();
     assert_exit(&out, 5);
-    assert_eq!(server.hits.load(Ordering::SeqCst), 2, "a parked key was asked again");
+    assert_eq!(
+        server.hits.load(Ordering::SeqCst),
+        2,
+        "a parked key was asked again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

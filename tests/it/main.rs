@@ -6,6 +6,7 @@ mod client;
 mod helpers;
 mod hostile;
 mod input;
+mod liar;
 mod lists;
 mod pipeline;
 mod rescreen;
