@@ -136,8 +136,9 @@ pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
 
 /// Replace the value of every `key=` query parameter with `***`, so URLs can be logged.
 pub fn redact_url(url: &str) -> String {
+    let url = redact_userinfo(url);
     let Some((base, query)) = url.split_once('?') else {
-        return url.to_string();
+        return url;
     };
     let parts: Vec<String> = query
         .split('&')
@@ -149,9 +150,43 @@ pub fn redact_url(url: &str) -> String {
     format!("{base}?{}", parts.join("&"))
 }
 
+/// `user:password@` in every URL of a text (`http://u:p@host/`) becomes `***@`.
+fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_url_are_redacted() {
+        assert_eq!(
+            redact_url("--base-url=https://bob:s3cret@proxy.example:8443/api?key=abc&x=1"),
+            "--base-url=https://***@proxy.example:8443/api?key=***&x=1"
+        );
+        assert_eq!(
+            redact_userinfo("see http://u:p@h/ and https://h2/a@b"),
+            "see http://***@h/ and https://h2/a@b"
+        );
+    }
 
     #[test]
     fn token_known_answer() {

@@ -326,7 +326,7 @@ fn sheet_setup(
     ws.set_name(name)?;
     for (c, column) in columns.iter().enumerate() {
         ws.set_column_width(c as u16, column.width)?;
-        ws.write_string_with_format(0, c as u16, &column.header, header)?;
+        ws.write_string_with_format(0, c as u16, fit(&column.header, 0, 0, c).as_ref(), header)?;
     }
     ws.set_freeze_panes(1, 0)?;
     ws.set_landscape();
@@ -342,6 +342,29 @@ fn date_format() -> &'static XFormat {
     DATE.get_or_init(|| XFormat::new().set_num_format("yyyy-mm-dd"))
 }
 
+/// The most characters Excel holds in one cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// A text as a cell holds it: past Excel's limit it is cut with a visible marker, and the row is
+/// named in a warning (the whole text stays in the database and in `export --format jsonl`).
+fn fit(s: &str, sheet: usize, row: u32, col: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let marker = format!("…【已截断：原文{n}个字符，完整内容见 export --format jsonl】");
+    let keep = MAX_CELL_CHARS - marker.chars().count();
+    let cut: String = s.chars().take(keep).collect();
+    tracing::warn!(
+        sheet = sheet + 1,
+        row = row + 1,
+        column = col + 1,
+        chars = n,
+        "a text longer than Excel's 32,767 characters per cell was cut, with a marker"
+    );
+    std::borrow::Cow::Owned(cut + &marker)
+}
+
 /// Write the next row of sheet `sheet`.
 fn put_row(
     wb: &mut Workbook,
@@ -355,7 +378,7 @@ fn put_row(
         match cell {
             Cell::Text(s) if s.is_empty() => {}
             Cell::Text(s) => {
-                ws.write_string(r, c as u16, s)?;
+                ws.write_string(r, c as u16, fit(s, sheet, r, c).as_ref())?;
             }
             Cell::Num(n) => {
                 ws.write_number(r, c as u16, *n)?;

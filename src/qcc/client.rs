@@ -166,8 +166,15 @@ impl VendorClient {
             Ok(r) => r,
             Err(e) => {
                 rec.latency = started.elapsed();
-                rec.reached = !e.is_connect();
+                let connect = e.is_connect();
                 rec.message = transport_error(e);
+                // A TLS failure (certificate, handshake) never reached the vendor's API: no
+                // answer, nothing billed, and a run of them is an outage (exit 7).
+                let tls = rec.message.contains("TLS handshake failed")
+                    || ["certificate", "tls", "handshake"]
+                        .iter()
+                        .any(|w| rec.message.to_lowercase().contains(w));
+                rec.reached = !connect && !tls;
                 return rec;
             }
         };

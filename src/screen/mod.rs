@@ -315,7 +315,7 @@ impl Ingested {
         });
         let due = self.due();
         tracing::info!(
-            endpoint = %ctx.client.endpoint().url(),
+            endpoint = %crate::secrets::redact_url(ctx.client.endpoint().url().as_str()),
             due,
             qps = opts.qps,
             concurrency = opts.concurrency,

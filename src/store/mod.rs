@@ -180,33 +180,56 @@ pub struct Store {
 #[derive(Debug)]
 pub struct RunLock {
     _file: std::fs::File,
+    _db: std::fs::File,
 }
 
 impl RunLock {
     /// Lock the database file itself, whatever path names it: the lock file sits beside the real
     /// file (symlinks and relative paths resolved), so `--db link.sqlite` and `--db real.sqlite`
-    /// cannot run at once.
+    /// cannot run at once; and the database file is locked too, which holds for its identity
+    /// (device and inode), so a hard link or a bind mount of it is refused as well (each name
+    /// would get its own WAL, and the runs would lose each other's rows). A database created
+    /// here is readable by its owner only (0600); SQLite gives its WAL the same mode.
     pub fn acquire(db: &Path) -> Result<RunLock> {
+        use std::os::unix::fs::OpenOptionsExt;
         let lock_path = PathBuf::from(format!("{}.lock", real_path(db).display()));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|source| StoreError::LockIo {
-                path: db.display().to_string(),
-                source,
-            })?;
+        let io = |source| StoreError::LockIo {
+            path: db.display().to_string(),
+            source,
+        };
+        let open = |path: &Path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .mode(0o600)
+                .open(path)
+        };
+        let file = open(&lock_path).map_err(io)?;
+        let locked = |lock: String| StoreError::Locked {
+            path: db.display().to_string(),
+            lock,
+        };
         match file.try_lock() {
-            Ok(()) => Ok(RunLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
-                path: db.display().to_string(),
-                lock: lock_path.display().to_string(),
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(locked(lock_path.display().to_string()));
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        let db_file = open(db).map_err(io)?;
+        match db_file.try_lock() {
+            Ok(()) => Ok(RunLock {
+                _file: file,
+                _db: db_file,
             }),
-            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::LockIo {
-                path: db.display().to_string(),
-                source,
-            }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(locked(format!(
+                "the database file itself, held through another name for it (a hard link or a \
+                 bind mount) beside {}",
+                lock_path.display()
+            ))),
+            Err(std::fs::TryLockError::Error(source)) => Err(io(source)),
         }
     }
 }

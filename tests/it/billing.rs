@@ -310,3 +310,38 @@ async fn a_signal_mid_paging_never_pays_a_page_twice() {
         }
     }
 }
+
+/// A hard link to a database in use names the same file: refused like a symlink. A database a
+/// run creates is readable by its owner only, and so is its WAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hard_link_to_a_database_in_use_is_refused_and_the_database_is_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app(small_sim()).await;
+    let (_, input) = app.uscc_list(0..5);
+    assert_exit(&app.run(&input, &[]).await, 0);
+    for f in [app.db.clone(), app.path("screen.sqlite-wal")] {
+        if let Ok(m) = std::fs::metadata(&f) {
+            assert_eq!(m.permissions().mode() & 0o777, 0o600, "{}", f.display());
+        }
+    }
+    let link = app.path("hard.sqlite");
+    std::fs::hard_link(&app.db, &link).unwrap();
+    let _held = RunLock::acquire(&app.db).unwrap();
+    let Err(err) = RunLock::acquire(&link) else {
+        panic!("a hard link was let through")
+    };
+    assert_contains(&err.to_string(), "in use by another qcc-credit run");
+    assert_contains(&err.to_string(), "hard link");
+}
+
+/// A TLS failure never reached the vendor's API: an outage (exit 7), not failed keys (exit 5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_failure_is_an_outage_exit_7() {
+    let app = spawn_app(small_sim()).await;
+    let (_, input) = app.uscc_list(0..16);
+    // A plain-HTTP server where the client expects TLS.
+    let base = format!("https://{}", app.sim.addr);
+    let out = app.run(&input, &["--base-url", &base]).await;
+    assert_exit(&out, 7);
+    assert_eq!(app.stats().billed, 0);
+}

@@ -410,3 +410,42 @@ async fn input_bombs_are_refused_or_cut_with_flat_memory() {
         .unwrap();
     assert!(longest <= 1024, "{longest}");
 }
+
+/// A text past Excel's 32,767 characters a cell (the analyst's own column here) is cut with a
+/// visible marker, the row named in a warning, and the workbook is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workbook_cuts_a_text_too_long_for_excel() {
+    use calamine::Reader;
+    let app = spawn_app(small_sim()).await;
+    let c = app.companies(0..1).remove(0);
+    let note = "长".repeat(40_000);
+    let input = app.write(
+        "n.csv",
+        format!(
+            "供应商名称,统一社会信用代码,备注\n{},{},{note}\n",
+            c.name, c.uscc
+        ),
+    );
+    assert_exit(&app.run(&input, &[]).await, 0);
+    let out_path = app.path("r.xlsx");
+    let out = app
+        .on_db(
+            "export",
+            &["--format", "xlsx", "--out", out_path.to_str().unwrap()],
+        )
+        .await;
+    assert_exit(&out, 0);
+    assert_contains(&text(&out.stderr), "32,767 characters");
+    let mut wb = calamine::open_workbook_auto(&out_path).unwrap();
+    let mut cells = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        cells.extend(range.rows().flatten().map(|d| d.to_string()));
+    }
+    let cut = cells
+        .into_iter()
+        .find(|s| s.contains("已截断"))
+        .unwrap_or_else(|| panic!("no cut cell: {}", text(&out.stderr)));
+    assert_eq!(cut.chars().count(), 32_767);
+    assert_contains(&cut, "原文40000个字符");
+}
