@@ -167,6 +167,10 @@ pub struct RunArgs {
     /// Vendor base URL (scheme, host, port); the method path is appended.
     #[arg(long, env = "QCC_BASE_URL")]
     pub base_url: Option<String>,
+    /// Accept a plain http:// base URL to a host other than this machine (the key travels in
+    /// the URL, unencrypted).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// The whole method URL (wins over --base-url).
     #[arg(long, env = "QCC_ENDPOINT")]
     pub endpoint: Option<String>,

@@ -19,6 +19,7 @@ use crate::store::writer::BatchConfig;
 pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOptions> {
     let endpoint = Endpoint::resolve(args.base_url.as_deref(), args.endpoint.as_deref())
         .map_err(anyhow::Error::msg)?;
+    refuse_plain_http(&endpoint, args.allow_insecure_http)?;
     Ok(RunOptions {
         input: args.input.clone(),
         db: args.db.clone(),
@@ -56,6 +57,30 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
         },
         command_line,
     })
+}
+
+/// The API key travels in every request's query: plain `http://` is accepted only to this
+/// machine (the simulator, a local proxy) unless `--allow-insecure-http` says so.
+fn refuse_plain_http(endpoint: &Endpoint, allowed: bool) -> anyhow::Result<()> {
+    let url = endpoint.url();
+    if url.scheme() != "http" || allowed {
+        return Ok(());
+    }
+    let host = url.host_str().unwrap_or("");
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{}: plain http:// to another machine sends the API key and token unencrypted; use \
+         https://, or pass --allow-insecure-http if this network is trusted",
+        crate::secrets::redact_url(url.as_str())
+    )
 }
 
 /// The arguments as given; credentials are never arguments, so nothing needs hiding but URLs.

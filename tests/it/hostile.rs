@@ -449,3 +449,32 @@ async fn the_workbook_cuts_a_text_too_long_for_excel() {
     assert_eq!(cut.chars().count(), 32_767);
     assert_contains(&cut, "原文40000个字符");
 }
+
+/// Plain http:// to another machine would send the key in clear: refused before anything is
+/// read or called, unless --allow-insecure-http; credentials in the URL never reach the output
+/// or the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_another_host_needs_a_flag_and_url_credentials_are_redacted() {
+    let app = spawn_app(small_sim()).await;
+    let input = one_company(&app);
+    let out = app
+        .run(
+            &input,
+            &["--base-url", "http://bob:s3cret@192.0.2.1:9", "--dry-run"],
+        )
+        .await;
+    assert_exit(&out, 1);
+    let stderr = text(&out.stderr);
+    assert_contains(&stderr, "--allow-insecure-http");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    let base = app.sim.base_url().replace("http://", "http://bob:s3cret@");
+    let out = app.run(&input, &["--base-url", &base]).await;
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("s3cret"), "{all}");
+    let command: String = app
+        .sql()
+        .query_row("SELECT command FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert!(!command.contains("s3cret"), "{command}");
+    assert_contains(&command, "***@");
+}

@@ -63,3 +63,34 @@ async fn completions_and_the_man_page_are_generated_from_the_command_line() {
     assert_contains(&page, "qcc\\-credit run");
     assert_contains(&page, "\\-\\-max\\-calls");
 }
+
+/// The packaged unit is sandboxed: `systemd-analyze security` rates it at most 3.0 ("OK"), and it
+/// bounds memory and time and keeps its files owner-only. Checked where systemd-analyze exists.
+#[test]
+fn the_service_unit_is_hardened() {
+    let unit = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/qcc-credit.service");
+    let text = std::fs::read_to_string(unit).unwrap();
+    for d in [
+        "UMask=0077",
+        "MemoryMax=",
+        "TimeoutStartSec=",
+        "NoNewPrivileges=true",
+    ] {
+        assert_contains(&text, d);
+    }
+    let Ok(out) = std::process::Command::new("systemd-analyze")
+        .args(["security", "--offline=true", unit])
+        .output()
+    else {
+        eprintln!("systemd-analyze not found: score not checked");
+        return;
+    };
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    let score: f64 = report
+        .lines()
+        .find_map(|l| l.split("for qcc-credit.service: ").nth(1))
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no score in: {report}"));
+    assert!(score <= 3.0, "exposure {score}:\n{report}");
+}
