@@ -20,9 +20,11 @@ pub(super) fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError>
         });
     }
     check_expansion(path)?;
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| InputError::Excel {
-        path: p.clone(),
-        message: format!("not a readable workbook: {e}"),
+    let mut wb = guarded(&p, || calamine::open_workbook_auto(path))?.map_err(|e| {
+        InputError::Excel {
+            path: p.clone(),
+            message: format!("not a readable workbook: {e}"),
+        }
     })?;
     let (sheet, found, rest) = match opts.sheet.as_deref() {
         Some(sel) => named_sheet(&mut wb, &p, sel, opts)?,
@@ -106,9 +108,20 @@ type Opened = (String, Found, PhysicalRows);
 
 fn read_sheet(wb: &mut Workbook, p: &str, name: &str) -> Result<Range, InputError> {
     use calamine::Reader;
-    wb.worksheet_range(name).map_err(|e| InputError::Excel {
+    guarded(p, || wb.worksheet_range(name))?.map_err(|e| InputError::Excel {
         path: p.to_string(),
         message: format!("sheet {name:?}: {e}"),
+    })
+}
+
+/// calamine on a malformed or truncated workbook can panic (an index past a record's end in
+/// `.xls`): that is the file's fault, so it is an error naming the file (exit 1), never a crash.
+fn guarded<T>(p: &str, f: impl FnOnce() -> T) -> Result<T, InputError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| InputError::Excel {
+        path: p.to_string(),
+        message: "not a readable workbook: the file is malformed or truncated (the workbook \
+                  reader gave up on it)"
+            .to_string(),
     })
 }
 
