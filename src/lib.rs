@@ -25,6 +25,7 @@ pub mod export;
 pub mod input;
 pub mod key_state;
 pub mod normalize;
+pub mod outfile;
 pub mod qcc;
 pub mod report;
 pub mod rng;

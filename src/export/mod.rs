@@ -157,10 +157,9 @@ pub fn export(store: &Store, out: Option<&Path>, opts: &ExportOptions) -> Result
         let out = out.ok_or(Error::XlsxNeedsOut)?;
         return xlsx::write(store, &file, out, opts);
     }
-    let sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
-        })?),
+    let staged = out.map(crate::outfile::Staged::new).transpose()?;
+    let sink: Box<dyn Write> = match &staged {
+        Some(s) => Box::new(s.file()?),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut w = std::io::BufWriter::new(sink);
@@ -169,6 +168,11 @@ pub fn export(store: &Store, out: Option<&Path>, opts: &ExportOptions) -> Result
         _ => jsonl::write(store, &file, &mut w),
     }
     .and_then(|()| Ok(w.flush()?));
+    drop(w);
+    let result = match (result, staged) {
+        (Ok(()), Some(s)) => s.commit().map_err(Error::from),
+        (result, _) => result,
+    };
     match result {
         Err(Error::Io(e)) | Err(Error::Export(ExportError::Io(e)))
             if e.kind() == std::io::ErrorKind::BrokenPipe =>

@@ -312,7 +312,9 @@ pub(super) fn write(
         )
         .map_err(xerr)?;
     }
-    wb.save(out).map_err(xerr)?;
+    let staged = crate::outfile::Staged::new(out)?;
+    wb.save(staged.path()).map_err(xerr)?;
+    staged.commit()?;
     Ok(())
 }
 

@@ -20,12 +20,11 @@ pub(super) fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError>
         });
     }
     check_expansion(path)?;
-    let mut wb = guarded(&p, || calamine::open_workbook_auto(path))?.map_err(|e| {
-        InputError::Excel {
+    let mut wb =
+        guarded(&p, || calamine::open_workbook_auto(path))?.map_err(|e| InputError::Excel {
             path: p.clone(),
             message: format!("not a readable workbook: {e}"),
-        }
-    })?;
+        })?;
     let (sheet, found, rest) = match opts.sheet.as_deref() {
         Some(sel) => named_sheet(&mut wb, &p, sel, opts)?,
         None => matching_sheet(&mut wb, &p, opts)?,

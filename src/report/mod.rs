@@ -129,9 +129,8 @@ pub fn write_report(
         .values()
         .sum();
 
-    let sink =
-        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut w = BufWriter::new(sink);
+    let staged = crate::outfile::Staged::new(out)?;
+    let mut w = BufWriter::new(staged.file()?);
     let page = Page {
         lang: opts.lang,
         zone: opts.zone,
@@ -159,6 +158,8 @@ pub fn write_report(
     let _ = writeln!(w, "<script>{}</script></body></html>", html::SCRIPT);
     w.flush()
         .with_context(|| format!("writing {}", out.display()))?;
+    drop(w);
+    staged.commit()?;
     Ok(fig)
 }
 

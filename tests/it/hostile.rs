@@ -478,3 +478,39 @@ async fn plain_http_to_another_host_needs_a_flag_and_url_credentials_are_redacte
     assert!(!command.contains("s3cret"), "{command}");
     assert_contains(&command, "***@");
 }
+
+/// `--out` is written beside the target and renamed into place: a symlink planted at the target
+/// is replaced, and the file it pointed at is left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_never_writes_through_a_symlink() {
+    let app = spawn_app(small_sim()).await;
+    let input = one_company(&app);
+    assert_exit(&app.run(&input, &[]).await, 0);
+    let victim = app.write("victim.txt", "precious");
+    for (name, args) in [
+        ("r.html", vec!["report"]),
+        ("e.csv", vec!["export", "--format", "csv"]),
+        ("e.xlsx", vec!["export", "--format", "xlsx"]),
+    ] {
+        let out_path = app.path(name);
+        std::os::unix::fs::symlink(&victim, &out_path).unwrap();
+        let (sub, rest) = args.split_first().unwrap();
+        let mut extra: Vec<&str> = rest.to_vec();
+        extra.extend(["--out", out_path.to_str().unwrap()]);
+        let out = app.on_db(sub, &extra).await;
+        assert_exit(&out, 0);
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "precious",
+            "{name}"
+        );
+        let meta = std::fs::symlink_metadata(&out_path).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is still a link");
+    }
+    let left: Vec<_> = std::fs::read_dir(app.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind");
+}
