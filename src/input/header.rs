@@ -82,11 +82,16 @@ pub fn find(
 }
 
 /// The data rows after the header, numbered from 1. A blank row inside the data is a row (an
-/// empty cell); blank rows at the end are formatting and dropped.
+/// empty cell); blank rows at the end are formatting and dropped. Blank rows are counted, not
+/// held: a run of them is kept as (first sheet row, count, width) until a data row shows they
+/// are rows of the list, and then given out one at a time, so a file of millions of trailing
+/// newlines takes no memory.
 pub struct DataRows {
     source: Box<dyn Iterator<Item = Result<Physical, InputError>>>,
-    blanks: VecDeque<Physical>,
-    ready: VecDeque<Physical>,
+    /// Runs of blank rows: first sheet row, how many, cells per row.
+    blanks: VecDeque<(u64, u64, usize)>,
+    /// The data row after the blank runs, given out when they are.
+    held: Option<Physical>,
     row_no: u64,
 }
 
@@ -95,7 +100,7 @@ impl DataRows {
         DataRows {
             source: Box::new(after.into_iter().map(Ok).chain(rest)),
             blanks: VecDeque::new(),
-            ready: VecDeque::new(),
+            held: None,
             row_no: 0,
         }
     }
@@ -109,6 +114,18 @@ impl DataRows {
             error: p.error,
         }
     }
+
+    fn count_blank(&mut self, p: &Physical) {
+        let width = p.cells.len();
+        if let Some((start, n, w)) = self.blanks.back_mut()
+            && *w == width
+            && *start + *n == p.sheet_row
+        {
+            *n += 1;
+            return;
+        }
+        self.blanks.push_back((p.sheet_row, 1, width));
+    }
 }
 
 impl Iterator for DataRows {
@@ -116,17 +133,29 @@ impl Iterator for DataRows {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(p) = self.ready.pop_front() {
-                return Some(Ok(self.emit(p)));
+            if self.held.is_some() {
+                if let Some((start, n, width)) = self.blanks.front_mut() {
+                    let p = Physical {
+                        sheet_row: *start,
+                        cells: vec![super::Cell::Empty; *width],
+                        error: None,
+                    };
+                    *start += 1;
+                    *n -= 1;
+                    if *n == 0 {
+                        self.blanks.pop_front();
+                    }
+                    return Some(Ok(self.emit(p)));
+                }
+                if let Some(p) = self.held.take() {
+                    return Some(Ok(self.emit(p)));
+                }
             }
             match self.source.next()? {
                 Err(e) => return Some(Err(e)),
-                Ok(p) if p.is_blank() => self.blanks.push_back(p),
-                Ok(p) => {
-                    // The blank rows before a data row are rows of the list.
-                    self.ready.extend(self.blanks.drain(..));
-                    self.ready.push_back(p);
-                }
+                Ok(p) if p.is_blank() => self.count_blank(&p),
+                // The blank rows before a data row are rows of the list.
+                Ok(p) => self.held = Some(p),
             }
         }
     }

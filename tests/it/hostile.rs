@@ -514,3 +514,23 @@ async fn an_output_never_writes_through_a_symlink() {
         .collect();
     assert!(left.is_empty(), "temporary files left behind");
 }
+
+/// Blank lines are counted, not held: 5 MB of trailing newlines after a one-row list stays flat
+/// (before: every blank row was queued until the end, about 1 GB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trailing_blank_lines_are_counted_not_queued() {
+    let app = spawn_app(small_sim()).await;
+    let c = app.companies(0..1).remove(0);
+    let mut list = csv_of(&[(c.name, c.uscc)]);
+    list.push_str(&"\n".repeat(5_000_000));
+    let input = app.write("blank.csv", list);
+    let (out, peak_mib) = run_measured(app.run_command(&input, &["--dry-run"])).await;
+    assert_exit(&out, 0);
+    eprintln!("peak memory: {peak_mib} MiB");
+    assert!(peak_mib < 200, "peak {peak_mib} MiB");
+    let rows: i64 = app
+        .sql()
+        .query_row("SELECT COUNT(*) FROM input_rows", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "trailing blank lines are not rows");
+}
