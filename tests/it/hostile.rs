@@ -534,3 +534,26 @@ async fn trailing_blank_lines_are_counted_not_queued() {
         .unwrap();
     assert_eq!(rows, 1, "trailing blank lines are not rows");
 }
+
+/// A 5 KB workbook with cells at A1 and XFD1048576 would be held as 17 billion cells (21 GB):
+/// its cells are streamed first and the sheet refused, with flat memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sheet_spanning_far_more_than_it_holds_is_refused_with_flat_memory() {
+    let app = spawn_app(small_sim()).await;
+    let c = app.companies(0..1).remove(0);
+    let path = app.path("sparse.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "供应商名称").unwrap();
+    ws.write_string(0, 1, "统一社会信用代码").unwrap();
+    ws.write_string(1, 0, &c.name).unwrap();
+    ws.write_string(1, 1, &c.uscc).unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&path).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 10_000);
+    let (out, peak_mib) = run_measured(app.run_command(&path, &["--dry-run"])).await;
+    assert_exit(&out, 1);
+    assert_contains(&text(&out.stderr), "spans rows 1-1048576");
+    eprintln!("peak memory: {peak_mib} MiB");
+    assert!(peak_mib < 200, "peak {peak_mib} MiB");
+}
