@@ -344,6 +344,7 @@ impl Ingested {
         let stop = &ctx.stopper.token;
         let mut tasks = JoinSet::new();
         let mut after = 0i64;
+        let paid_keys = self.store.keys_with_paid_calls()?;
         loop {
             let batch = self.store.due_keys(after, 500, &self.filter)?;
             let Some(last) = batch.last() else {
@@ -352,7 +353,11 @@ impl Ingested {
             after = last.key_id;
             for item in batch {
                 // Read before the key's call slot: the pages earlier runs paid for.
-                let mut paid = self.store.paid_for(item.key_id)?;
+                let mut paid = if paid_keys.contains(&item.key_id) {
+                    self.store.paid_for(item.key_id)?
+                } else {
+                    Default::default()
+                };
                 if self.opts.retry_failed {
                     // Asked for: the unreadable answers so far do not park it again at once.
                     paid.unreadable = 0;

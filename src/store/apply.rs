@@ -146,7 +146,7 @@ fn canonical<'a>(readings: &'a [records::Reading<'_>]) -> Vec<&'a str> {
 }
 
 /// The keys with calls that point at no screening yet (through the partial index of such calls).
-fn unlinked_keys(conn: &rusqlite::Connection) -> rusqlite::Result<HashSet<i64>> {
+pub(super) fn unlinked_keys(conn: &rusqlite::Connection) -> rusqlite::Result<HashSet<i64>> {
     conn.prepare(
         "SELECT DISTINCT key_id FROM calls WHERE screening_id IS NULL AND key_id IS NOT NULL",
     )?

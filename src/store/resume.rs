@@ -20,6 +20,12 @@ pub struct Paid {
 }
 
 impl Store {
+    /// The keys with calls that point at no screening yet (bought pages or unreadable answers):
+    /// read once when a run starts, so a key without any costs no query at dispatch.
+    pub fn keys_with_paid_calls(&self) -> Result<std::collections::HashSet<i64>> {
+        super::apply::unlinked_keys(&self.conn).map_err(self.e())
+    }
+
     /// The pages paid for `key_id` since its last answer, as far as they run unbroken from page 1
     /// with one `TotalRecords` and full pages, and its unreadable answers.
     pub fn paid_for(&self, key_id: i64) -> Result<Paid> {

@@ -47,35 +47,34 @@ fn scalar(value: &str) -> Option<Cow<'_, str>> {
 
 /// The members of an object's text: decoded names and their values' texts.
 fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
-    let mut s = Cursor::new(text);
-    s.expect(b'{')?;
-    let mut out = Vec::new();
-    if s.eat(b'}') {
-        return Some(out);
-    }
-    loop {
+    items(text, b'{', b'}', |s| {
         let name = s.value()?;
         s.expect(b':')?;
-        let value = s.value()?;
-        out.push((scalar(name)?, value));
-        if s.eat(b'}') {
-            return Some(out);
-        }
-        s.expect(b',')?;
-    }
+        Some((scalar(name)?, s.value()?))
+    })
 }
 
 /// The elements of an array's text.
 fn elements(text: &str) -> Option<Vec<&str>> {
+    items(text, b'[', b']', Cursor::value)
+}
+
+/// The comma-separated items between `open` and `close`, each read by `item`.
+fn items<'a, T>(
+    text: &'a str,
+    open: u8,
+    close: u8,
+    mut item: impl FnMut(&mut Cursor<'a>) -> Option<T>,
+) -> Option<Vec<T>> {
     let mut s = Cursor::new(text);
-    s.expect(b'[')?;
+    s.expect(open)?;
     let mut out = Vec::new();
-    if s.eat(b']') {
+    if s.eat(close) {
         return Some(out);
     }
     loop {
-        out.push(s.value()?);
-        if s.eat(b']') {
+        out.push(item(&mut s)?);
+        if s.eat(close) {
             return Some(out);
         }
         s.expect(b',')?;
