@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::columns::column_names;
 use super::header::{self, DataRows, Found};
+use super::span;
 use super::{Cell, InputError, Physical, PhysicalRows, ReadOptions, Table, display};
 
 type Workbook = calamine::Sheets<std::io::BufReader<std::fs::File>>;
@@ -20,6 +21,7 @@ pub(super) fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError>
         });
     }
     check_expansion(path)?;
+    span::check_before_open(path, &p)?;
     let mut wb =
         guarded(&p, || calamine::open_workbook_auto(path))?.map_err(|e| InputError::Excel {
             path: p.clone(),
@@ -102,13 +104,31 @@ fn check_expansion(path: &Path) -> Result<(), InputError> {
     Ok(())
 }
 
+/// A streamed cell's position; a cell the reader cannot read ends the walk (calamine names it).
+fn cell_at<T: calamine::CellType, E>(
+    c: Result<Option<calamine::Cell<T>>, E>,
+) -> Option<(u32, u32)> {
+    c.ok().flatten().map(|c| c.get_position())
+}
+
 /// A sheet, its header, and the rows after what the header search read.
 type Opened = (String, Found, PhysicalRows);
 
 fn read_sheet(wb: &mut Workbook, p: &str, name: &str) -> Result<Range, InputError> {
     use calamine::Reader;
-    if let calamine::Sheets::Xlsx(x) = wb {
-        check_span(x, p, name)?;
+    // The cells of a sheet are streamed first, without being held (see [`span`]).
+    match wb {
+        calamine::Sheets::Xlsx(x) => {
+            if let Ok(mut cells) = guarded(p, || x.worksheet_cells_reader(name))? {
+                span::check_cells(p, name, || cell_at(cells.next_cell()))?;
+            }
+        }
+        calamine::Sheets::Xlsb(x) => {
+            if let Ok(mut cells) = guarded(p, || x.worksheet_cells_reader(name))? {
+                span::check_cells(p, name, || cell_at(cells.next_cell()))?;
+            }
+        }
+        _ => {}
     }
     guarded(p, || wb.worksheet_range(name))?.map_err(|e| InputError::Excel {
         path: p.to_string(),
@@ -116,53 +136,9 @@ fn read_sheet(wb: &mut Workbook, p: &str, name: &str) -> Result<Range, InputErro
     })
 }
 
-/// The most cells a sheet's rectangle may span (calamine holds it whole, 32 bytes a cell:
-/// 8 million cells is 256 MiB) when few of them hold anything.
-pub const MAX_SPARSE_CELLS: u64 = 8_000_000;
-
-/// calamine reads a sheet as one dense rectangle from its first to its last cell: two cells at A1
-/// and XFD1048576 would take 17 billion cells (21 GB). The cells of an `.xlsx` sheet are streamed
-/// first, without being held, and a rectangle far larger than what it holds is refused before
-/// anything is allocated.
-fn check_span(
-    x: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
-    p: &str,
-    name: &str,
-) -> Result<(), InputError> {
-    let Ok(mut cells) = guarded(p, || x.worksheet_cells_reader(name))? else {
-        return Ok(()); // worksheet_range names the error
-    };
-    let (mut n, mut lo, mut hi) = (0u64, (u32::MAX, u32::MAX), (0u32, 0u32));
-    while let Ok(Some(c)) = cells.next_cell() {
-        let (r, col) = c.get_position();
-        n += 1;
-        lo = (lo.0.min(r), lo.1.min(col));
-        hi = (hi.0.max(r), hi.1.max(col));
-    }
-    if n == 0 {
-        return Ok(());
-    }
-    let area = u64::from(hi.0 - lo.0 + 1) * u64::from(hi.1 - lo.1 + 1);
-    if area > MAX_SPARSE_CELLS && area > 4 * n {
-        return Err(InputError::Excel {
-            path: p.to_string(),
-            message: format!(
-                "sheet {name:?} spans rows {}-{} and columns {}-{} ({area} cells) but only {n} \
-                 hold anything: a stray cell far from the list (delete the rows and columns \
-                 past the list, or save the list as CSV)",
-                lo.0 + 1,
-                hi.0 + 1,
-                lo.1 + 1,
-                hi.1 + 1
-            ),
-        });
-    }
-    Ok(())
-}
-
 /// calamine on a malformed or truncated workbook can panic (an index past a record's end in
 /// `.xls`): that is the file's fault, so it is an error naming the file (exit 1), never a crash.
-fn guarded<T>(p: &str, f: impl FnOnce() -> T) -> Result<T, InputError> {
+pub(super) fn guarded<T>(p: &str, f: impl FnOnce() -> T) -> Result<T, InputError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| InputError::Excel {
         path: p.to_string(),
         message: "not a readable workbook: the file is malformed or truncated (the workbook \

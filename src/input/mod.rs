@@ -14,6 +14,7 @@ pub mod excel;
 mod guard;
 pub mod header;
 pub mod rows;
+mod span;
 
 use std::path::{Path, PathBuf};
 

@@ -94,7 +94,7 @@ fn json_reply(body: &[u8]) -> Reply {
 }
 
 /// Run the binary and follow its peak resident memory (VmHWM) until it exits: (output, MiB).
-async fn run_measured(mut cmd: tokio::process::Command) -> (std::process::Output, u64) {
+pub async fn run_measured(mut cmd: tokio::process::Command) -> (std::process::Output, u64) {
     let child = cmd
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -13,3 +13,4 @@ mod rescreen;
 mod rows;
 mod ship;
 mod simulator;
+mod workbooks;
