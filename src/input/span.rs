@@ -104,14 +104,14 @@ pub(super) fn check_before_open(path: &Path, p: &str) -> Result<(), InputError> 
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(());
     };
-    if file.read_exact(&mut magic).is_err() {
-        return Ok(());
+    if file.read_exact(&mut magic).is_ok()
+        && magic == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+    {
+        return check_xls(path, p);
     }
-    match magic {
-        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] => check_xls(path, p),
-        [b'P', b'K', ..] => check_ods(path, p),
-        _ => Ok(()),
-    }
+    // A zip is found from its end (its first bytes can be anything): any file that opens as one
+    // and holds a content.xml is read as an .ods.
+    check_ods(path, p)
 }
 
 // ---- .xls: BIFF records in a compound file ----
@@ -333,8 +333,14 @@ fn check_ods(path: &Path, p: &str) -> Result<(), InputError> {
                 }
             }
             Ok(Event::Eof) => break,
-            // calamine reads content.xml with the same reader: an error here is one there.
-            Err(_) => return Ok(()),
+            // calamine reads content.xml with the same reader: an error here is one there, and
+            // a reader past an error can go on answering "end of file" to a loop that waits.
+            Err(e) => {
+                return Err(refuse(
+                    p,
+                    format!("not a readable workbook: content.xml is not well-formed XML: {e}"),
+                ));
+            }
             Ok(_) => {}
         }
     }
