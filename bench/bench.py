@@ -102,7 +102,7 @@ def main():
         peak = max(peak, i - j + 1)
     results["rate"] = {"achieved": round(achieved, 2), "max_1s_window": peak}
     print(f"rate: {len(arr)} calls at --qps 50 --burst 1 with 200 ms latency: achieved {achieved:.2f}/s "
-          f"({achieved / 50 * 100:.1f}%), busiest 1-second window {peak} calls (limit 50 + burst 1)")
+          f"({achieved / 50 * 100:.1f}%), busiest 1-second window {peak} calls (limit 50)")
 
     # 3. CPU per call under a rate limit: the throttled case real runs are in.
     n = 500 if QUICK else 2000

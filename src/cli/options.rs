@@ -20,6 +20,8 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
     let endpoint = Endpoint::resolve(args.base_url.as_deref(), args.endpoint.as_deref())
         .map_err(anyhow::Error::msg)?;
     refuse_plain_http(&endpoint, args.allow_insecure_http)?;
+    // The contract gate is built by the run; a burst it cannot honour is refused before anything.
+    crate::screen::gate::Gate::new(args.qps, args.burst)?;
     Ok(RunOptions {
         input: args.input.clone(),
         db: args.db.clone(),

@@ -6,6 +6,8 @@
 //! Must not touch SQL (that is the store's), HTTP details (the client's), or print: the `run`
 //! command prints what [`Summary`] says.
 
+pub mod backoff;
+pub mod gate;
 pub mod progress;
 pub mod stop;
 pub mod throttle;
@@ -32,9 +34,10 @@ use crate::secrets::Credentials;
 use crate::store::writer::{BatchConfig, Writer};
 use crate::store::{self, DueFilter, IngestSummary, RunLock, Store};
 
+pub use backoff::BackoffConfig;
 pub use progress::Counters;
 pub use stop::{StopReason, Stopper};
-pub use throttle::{BackoffConfig, RateReport, Throttle};
+pub use throttle::{RateReport, Throttle};
 use worker::{Ctx, process_key};
 
 /// How long the vendor wants a 110 key left alone.
@@ -303,7 +306,7 @@ impl Ingested {
         let ctx = Arc::new(Ctx {
             client: VendorClient::new(opts.endpoint.clone(), creds, opts.timeout)
                 .map_err(anyhow::Error::msg)?,
-            throttle: Throttle::new(opts.qps, opts.burst, opts.concurrency, opts.backoff),
+            throttle: Throttle::new(opts.qps, opts.burst, opts.concurrency, opts.backoff)?,
             stopper: stopper.clone(),
             writer: writer.handle(),
             counters: counters.clone(),
