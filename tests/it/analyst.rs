@@ -161,6 +161,29 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
         )
         .unwrap();
     assert_eq!(state, "not_found");
+    // What needs no browser is checked before the browser may be found missing.
+    // `changes` reads alone, in Chinese and local time.
+    let zh = text(
+        &app.on_db("changes", &["--tz", "Asia/Shanghai"])
+            .await
+            .stdout,
+    );
+    assert_contains(&zh, "信用等级下降: 高级认证企业 → 一般信用企业");
+    assert_contains(&zh, "+08:00  变差");
+    // English on request.
+    let en = app.path("report-en.html");
+    let args = [
+        "--out",
+        en.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--tz",
+        "Asia/Shanghai",
+    ];
+    assert_exit(&app.on_db("report", &args).await, 0);
+    let page = std::fs::read_to_string(&en).unwrap();
+    assert_contains(&page, "Needs attention (6)");
+    assert_contains(&page, "+08:00");
     let Some(chromium) = chromium() else {
         return;
     };
@@ -176,33 +199,11 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
     assert_contains(&dom, "高级认证企业 → 一般信用企业");
     assert_contains(&dom, "较上次筛查：信用等级下降");
     assert_contains(&dom, "1个海关注册已注销");
-    // `changes` reads alone, in Chinese and local time.
-    let zh = text(
-        &app.on_db("changes", &["--tz", "Asia/Shanghai"])
-            .await
-            .stdout,
-    );
-    assert_contains(&zh, "信用等级下降: 高级认证企业 → 一般信用企业");
-    assert_contains(&zh, "+08:00  变差");
     assert_contains(&dom, "未查到海关进出口信用数据");
     // The analyst's id column, as read (leading zeros kept).
     assert_contains(&dom, "<td>002</td>");
     // Every supplier is in the sortable table, with its details.
     assert!(dom.matches("<details>").count() >= 6);
-    // English on request.
-    let en = app.path("report-en.html");
-    let args = [
-        "--out",
-        en.to_str().unwrap(),
-        "--lang",
-        "en",
-        "--tz",
-        "Asia/Shanghai",
-    ];
-    assert_exit(&app.on_db("report", &args).await, 0);
-    let page = std::fs::read_to_string(&en).unwrap();
-    assert_contains(&page, "Needs attention (6)");
-    assert_contains(&page, "+08:00");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
