@@ -17,7 +17,7 @@ use rust_xlsxwriter::{Color, Format as XFormat, FormatAlign, Workbook, Worksheet
 use super::{Error, ExportOptions};
 use crate::input::rows::{Typed, read_cell_types};
 use crate::key_state::KeyState;
-use crate::store::{InputFile, Store, SupplierRow};
+use crate::store::{InputFile, Punishment, Store, SupplierRow};
 use crate::view::{Assessment, Lang, ListColumns};
 
 /// A cell: text stays text, a count is a number, an analyst's date stays a date.
@@ -212,6 +212,32 @@ const ATTENTION: usize = 0;
 const RESULTS: usize = 1;
 const PUNISHMENTS: usize = 2;
 
+/// The three sheets' names and columns: the analyst's identifying columns first.
+fn layouts(l: Lang, cols: &ListColumns) -> [(&'static str, Vec<Column>); 3] {
+    let ident = analyst_columns(cols, Some(&cols.ident));
+    [
+        (
+            l.tr("需关注", "Needs attention"),
+            ident
+                .iter()
+                .map(|c| col(&c.header, c.width))
+                .chain(attention_columns(l))
+                .collect(),
+        ),
+        (
+            l.tr("筛查结果", "Results"),
+            analyst_columns(cols, None)
+                .into_iter()
+                .chain(result_columns(l))
+                .collect(),
+        ),
+        (
+            l.tr("处罚记录", "Punishments"),
+            ident.into_iter().chain(punishment_columns(l)).collect(),
+        ),
+    ]
+}
+
 pub(super) fn write(
     store: &Store,
     file: &InputFile,
@@ -225,28 +251,7 @@ pub(super) fn write(
     let l = opts.lang;
     let cols = ListColumns::of(file);
     let since = opts.punished_within.since_today(opts.zone);
-    let ident = analyst_columns(&cols, Some(&cols.ident));
-    let layouts: [(&str, Vec<Column>); 3] = [
-        (
-            l.tr("需关注", "Needs attention"),
-            ident
-                .iter()
-                .map(|c| col(&c.header, c.width))
-                .chain(attention_columns(l))
-                .collect(),
-        ),
-        (
-            l.tr("筛查结果", "Results"),
-            analyst_columns(&cols, None)
-                .into_iter()
-                .chain(result_columns(l))
-                .collect(),
-        ),
-        (
-            l.tr("处罚记录", "Punishments"),
-            ident.into_iter().chain(punishment_columns(l)).collect(),
-        ),
-    ];
+    let layouts = layouts(l, &cols);
     let mut wb = Workbook::new();
     let header = XFormat::new()
         .set_bold()
@@ -276,18 +281,7 @@ pub(super) fn write(
         }
         let ident = cols.ident_cells(&s.row);
         for p in &s.punishments {
-            let mut cells: Vec<Cell> = ident.iter().cloned().map(text).collect();
-            cells.extend([
-                num(s.row.row as f64),
-                text(l.basis(s.row.key_kind.as_deref())),
-                text(s.row.key.clone()),
-                text(a.level_now(l)),
-                text(p.reg_no.clone()),
-                text(p.punish_date.clone()),
-                text(p.decision_no.clone()),
-                text(p.case_prop.clone()),
-                text(p.party.clone()),
-            ]);
+            let cells = punishment_cells(&ident, &s, &a, p, l);
             put_row(&mut wb, PUNISHMENTS, &mut next, &cells).map_err(io)?;
         }
         Ok(())
@@ -316,6 +310,30 @@ pub(super) fn write(
     wb.save(staged.path()).map_err(xerr)?;
     staged.commit()?;
     Ok(())
+}
+
+/// One punishment's row: the supplier's identifying cells, how it was queried, its level now,
+/// and the punishment.
+fn punishment_cells(
+    ident: &[String],
+    s: &SupplierRow,
+    a: &Assessment,
+    p: &Punishment,
+    l: Lang,
+) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = ident.iter().cloned().map(text).collect();
+    cells.extend([
+        num(s.row.row as f64),
+        text(l.basis(s.row.key_kind.as_deref())),
+        text(s.row.key.clone()),
+        text(a.level_now(l)),
+        text(p.reg_no.clone()),
+        text(p.punish_date.clone()),
+        text(p.decision_no.clone()),
+        text(p.case_prop.clone()),
+        text(p.party.clone()),
+    ]);
+    cells
 }
 
 /// Name, header row, widths, frozen header, and print setup of one sheet.

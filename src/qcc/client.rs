@@ -166,26 +166,13 @@ impl VendorClient {
             Ok(r) => r,
             Err(e) => {
                 rec.latency = started.elapsed();
-                let connect = e.is_connect();
-                rec.message = transport_error(e);
-                // A TLS failure (certificate, handshake) never reached the vendor's API: no
-                // answer, nothing billed, and a run of them is an outage (exit 7).
-                let tls = rec.message.contains("TLS handshake failed")
-                    || ["certificate", "tls", "handshake"]
-                        .iter()
-                        .any(|w| rec.message.to_lowercase().contains(w));
-                rec.reached = !connect && !tls;
+                unsent(&mut rec, e);
                 return rec;
             }
         };
         let http_status = resp.status();
         rec.http_status = Some(http_status.as_u16());
-        let vendor_clock = resp
-            .headers()
-            .get(reqwest::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
-            .map(|d| d.timestamp());
+        let vendor_clock = date_of(resp.headers());
         let retry_after = retry_after(resp.headers());
         if http_status.is_redirection() {
             rec.latency = started.elapsed();
@@ -203,17 +190,7 @@ impl VendorClient {
                 return rec;
             }
         };
-        // A UTF-8 byte order mark before the JSON (common from .NET servers) is not content.
-        let mut bytes = bytes;
-        if bytes.starts_with(b"\xEF\xBB\xBF") {
-            bytes.drain(..3);
-        }
-        // Kept as received when it is UTF-8 (every real answer), without a copy.
-        let body = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        let body = self.redact(body);
+        let body = self.redact(body_text(bytes));
         if http_status.as_u16() == 429 || http_status.is_server_error() {
             rec.body = Some(body);
             rec.message = format!("HTTP {}", http_status.as_u16());
@@ -440,5 +417,40 @@ fn connect_failure(chain: &str, timeout: bool) -> &'static str {
         "could not connect (timed out)"
     } else {
         "could not connect"
+    }
+}
+
+/// A call that got no answer: why, and whether it reached the vendor. A TLS failure
+/// (certificate, handshake) never reached the vendor's API: no answer, nothing billed, and a
+/// run of them is an outage (exit 7).
+fn unsent(rec: &mut CallRecord, e: reqwest::Error) {
+    let connect = e.is_connect();
+    rec.message = transport_error(e);
+    let lower = rec.message.to_lowercase();
+    let tls = rec.message.contains("TLS handshake failed")
+        || ["certificate", "tls", "handshake"]
+            .iter()
+            .any(|w| lower.contains(w));
+    rec.reached = !connect && !tls;
+}
+
+/// The vendor's clock from its `Date` header (seconds since the epoch).
+fn date_of(headers: &reqwest::header::HeaderMap) -> Option<i64> {
+    headers
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+        .map(|d| d.timestamp())
+}
+
+/// A body as text: kept as received when it is UTF-8 (every real answer), without a copy; a
+/// UTF-8 byte order mark before the JSON (common from .NET servers) is not content.
+fn body_text(mut bytes: Vec<u8>) -> String {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }

@@ -138,26 +138,8 @@ impl Pager {
             Some(format!(
                 "page {page} repeats the records of an earlier page"
             ))
-        } else if let Some(index) = outcome.page_index.filter(|i| *i != u64::from(page)) {
-            Some(format!(
-                "asked for page {page}, the vendor sent page {index}"
-            ))
-        } else if n > size.min(PAGE_SIZE) {
-            Some(format!(
-                "page {page} holds {n} records, more than the page size {}",
-                size.min(PAGE_SIZE)
-            ))
-        } else if n == 0
-            && outcome
-                .total
-                .is_some_and(|t| t > u64::from(page - 1) * size)
-        {
-            Some(format!(
-                "page {page} holds no records, though the vendor states {} in all",
-                outcome.total.unwrap_or_default()
-            ))
         } else {
-            None
+            implausible(page, n, size, outcome)
         };
         if let Some(why) = doubt {
             // Paid for: kept, unless the vendor sent them already.
@@ -219,6 +201,31 @@ fn page_hash(records: &[RawRecord]) -> u64 {
         r.get().hash(&mut h);
     }
     h.finish()
+}
+
+/// What makes a page that is not a repeat implausible: a PageIndex other than the one asked
+/// for, more records than a page holds, or none where the total says more.
+fn implausible(page: u32, n: u64, size: u64, outcome: &PageOutcome) -> Option<String> {
+    if let Some(index) = outcome.page_index.filter(|i| *i != u64::from(page)) {
+        return Some(format!(
+            "asked for page {page}, the vendor sent page {index}"
+        ));
+    }
+    if n > size.min(PAGE_SIZE) {
+        return Some(format!(
+            "page {page} holds {n} records, more than the page size {}",
+            size.min(PAGE_SIZE)
+        ));
+    }
+    let short = outcome
+        .total
+        .is_some_and(|t| t > u64::from(page - 1) * size);
+    (n == 0 && short).then(|| {
+        format!(
+            "page {page} holds no records, though the vendor states {} in all",
+            outcome.total.unwrap_or_default()
+        )
+    })
 }
 
 #[cfg(test)]

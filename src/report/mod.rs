@@ -79,6 +79,16 @@ struct Pass {
 }
 
 /// Write the HTML report; returns the figures it shows.
+/// The keys a run started now would call.
+fn due_now(store: &Store) -> anyhow::Result<u64> {
+    let due = DueFilter {
+        now: crate::store::ts(chrono::Utc::now()),
+        refresh_before: None,
+        retry_failed: false,
+    };
+    Ok(store.status(&due)?.due_now.values().sum())
+}
+
 pub fn write_report(
     store: &Store,
     out: &Path,
@@ -119,15 +129,7 @@ pub fn write_report(
 
     let invalid = store.invalid_rows(file.id)?;
     let fig = pass.finish(&costs, &invalid, changes.len());
-    let due_next: u64 = store
-        .status(&DueFilter {
-            now: crate::store::ts(chrono::Utc::now()),
-            refresh_before: None,
-            retry_failed: false,
-        })?
-        .due_now
-        .values()
-        .sum();
+    let due_next = due_now(store)?;
 
     let staged = crate::outfile::Staged::new(out)?;
     let mut w = BufWriter::new(staged.file()?);

@@ -117,14 +117,16 @@ pub struct Ingested {
 }
 
 /// Lock the database, stream the input into it (idempotently), and count what is due.
-pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
-    let started = Instant::now();
-    let lock = RunLock::acquire(&opts.db)?;
-    let mut store = Store::open(&opts.db)?;
-    let mut table = input::open(&opts.input, &opts.read)?;
-    let path = table.path.display().to_string();
-    // The first rows tell what each column holds; they are read again from the buffer.
-    let mut sample: Vec<Result<input::RawRow, input::InputError>> = Vec::new();
+/// Rows read before the rest.
+type Sample = Vec<Result<input::RawRow, input::InputError>>;
+
+/// The first rows tell what each column holds: read them, choose the key column, and keep them
+/// to be ingested with the rest.
+fn sample_and_select(
+    table: &mut input::Table,
+    column: Option<&str>,
+) -> anyhow::Result<(Sample, input::Selection)> {
+    let mut sample: Sample = Vec::new();
     for r in table.rows.by_ref() {
         let failed = r.is_err();
         sample.push(r);
@@ -136,13 +138,31 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         .iter()
         .filter_map(|r| r.as_ref().ok().map(|r| r.cells.as_slice()))
         .collect();
-    let sel = input::select_column(
-        &table.place(),
-        &table.headers,
-        &cells,
-        opts.column.as_deref(),
-    )?;
+    let sel = input::select_column(&table.place(), &table.headers, &cells, column)?;
     drop(cells);
+    Ok((sample, sel))
+}
+
+/// The keys this run calls: due now, older than `--refresh-older-than`, failed with `--retry-failed`.
+fn due_filter(opts: &RunOptions) -> DueFilter {
+    let now = Utc::now();
+    DueFilter {
+        now: store::ts(now),
+        refresh_before: opts
+            .refresh_older_than
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| store::ts(now - d)),
+        retry_failed: opts.retry_failed,
+    }
+}
+
+pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
+    let started = Instant::now();
+    let lock = RunLock::acquire(&opts.db)?;
+    let mut store = Store::open(&opts.db)?;
+    let mut table = input::open(&opts.input, &opts.read)?;
+    let path = table.path.display().to_string();
+    let (sample, sel) = sample_and_select(&mut table, opts.column.as_deref())?;
     let meta = input::meta(&table, &sel);
     tracing::info!(file = %path, format = %table.format, "reading input: {}", meta.describe());
     let canonical = std::fs::canonicalize(&opts.input)
@@ -184,15 +204,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
     if let Some(message) = reasons.refusal(&ingest, &ctx, &meta) {
         anyhow::bail!("{}: {message}", ctx.place);
     }
-    let now = Utc::now();
-    let filter = DueFilter {
-        now: store::ts(now),
-        refresh_before: opts
-            .refresh_older_than
-            .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| store::ts(now - d)),
-        retry_failed: opts.retry_failed,
-    };
+    let filter = due_filter(&opts);
     let due_by_kind = store.count_due(&filter)?;
     Ok(Ingested {
         opts,

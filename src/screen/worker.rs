@@ -152,32 +152,12 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
     let class = call.outcome.class;
     let status = call.vendor_status.clone();
     let message = call.message.clone();
-    let retry_after = call.outcome.retry_after;
-    let http = call.http_status;
+    let (retry_after, http) = (call.outcome.retry_after, call.http_status);
     if call.http_status.is_some() {
         ctx.throttle.observe(class == Class::SlowDown, call.latency);
     }
-    let clock_corrected = call.outcome.clock_corrected;
-    let unreadable = call.outcome.unreadable;
-    let before = key.pager.records();
-    let page_len = call.outcome.records.len() as u64;
-    // The page's records move to the pager, which builds the answer from them.
-    let bytes = call.body.as_ref().map_or(0, String::len);
-    let step = match class {
-        Class::Found => key.pager.absorb(&mut call.outcome, bytes),
-        _ => Step::Done,
-    };
-    let more = step == Step::More;
-    // A full page after full pages sits at its own place in the answer: it can be stored by
-    // shape now rather than whole until the answer comes, with its own records.
-    let size = (call.outcome.page_size)
-        .filter(|s| *s > 0)
-        .unwrap_or(crate::qcc::pager::PAGE_SIZE);
-    let aligned =
-        more && page_len == size && before == u64::from(call.page.saturating_sub(1)) * size;
-    if aligned {
-        call.outcome.records = key.pager.last(page_len as usize).to_vec();
-    }
+    let (clock_corrected, unreadable) = (call.outcome.clock_corrected, call.outcome.unreadable);
+    let (step, aligned) = take_page(key, &mut call, class);
     let answers = match class {
         Class::Found => !matches!(step, Step::More | Step::Restart(_)),
         Class::NotFound | Class::Invalid | Class::Unsupported => true,
@@ -217,18 +197,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
             Next::Again
         }
         (Class::Found | Class::NotFound, step) => {
-            let doubt = match step {
-                Step::Doubt(why) => {
-                    tracing::warn!(
-                        key = %item.key,
-                        "vendor answer inconsistent: {why}; paging stopped, the {} record(s) \
-                         bought are kept",
-                        key.pager.records()
-                    );
-                    Some(why)
-                }
-                _ => None,
-            };
+            let doubt = doubt_of(item, key, step);
             let outcome = std::mem::take(&mut key.pager).finish();
             let counter = match outcome {
                 Outcome::Found(_) => &c.found,
@@ -241,15 +210,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
             answer(Outcome::Unsupported(message.clone()), &c.unsupported, None).await
         }
         (Class::Defer, _) => defer(ctx, item, status, message).await,
-        (Class::SlowDown, _) => {
-            ctx.throttle
-                .slow_down(status.as_deref().unwrap_or("120"), retry_after);
-            key.slowdowns += 1;
-            if key.slowdowns >= MAX_SLOWDOWNS_PER_KEY {
-                return fail(ctx, item, status, message, key.attempts + key.slowdowns).await;
-            }
-            Next::Again
-        }
+        (Class::SlowDown, _) => slowed(ctx, item, key, status, message, retry_after).await,
         // 115 from a skewed clock: the client corrected its Timespan; this call goes again once.
         (Class::Fatal, _) if clock_corrected && !key.clock_retried => {
             key.clock_retried = true;
@@ -265,6 +226,62 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
         }
         (Class::Transient, _) => transient(ctx, item, key, status, message, retry_after).await,
     }
+}
+
+/// A `Found` page's records move to the pager, which builds the answer from them: what comes
+/// next, and whether the page is aligned. A full page after full pages sits at its own place in
+/// the answer: it can be stored by shape now rather than whole until the answer comes, with its
+/// own records.
+fn take_page(key: &mut KeyProgress, call: &mut CallRecord, class: Class) -> (Step, bool) {
+    let before = key.pager.records();
+    let page_len = call.outcome.records.len() as u64;
+    let bytes = call.body.as_ref().map_or(0, String::len);
+    let step = match class {
+        Class::Found => key.pager.absorb(&mut call.outcome, bytes),
+        _ => Step::Done,
+    };
+    let size = (call.outcome.page_size)
+        .filter(|s| *s > 0)
+        .unwrap_or(crate::qcc::pager::PAGE_SIZE);
+    let aligned = step == Step::More
+        && page_len == size
+        && before == u64::from(call.page.saturating_sub(1)) * size;
+    if aligned {
+        call.outcome.records = key.pager.last(page_len as usize).to_vec();
+    }
+    (step, aligned)
+}
+
+/// Why paging stopped before the answer was whole, said in the log.
+fn doubt_of(item: &WorkItem, key: &KeyProgress, step: Step) -> Option<String> {
+    let Step::Doubt(why) = step else {
+        return None;
+    };
+    tracing::warn!(
+        key = %item.key,
+        "vendor answer inconsistent: {why}; paging stopped, the {} record(s) bought are kept",
+        key.pager.records()
+    );
+    Some(why)
+}
+
+/// 120 or 122: the throttle slows down and the call goes again, unless this key has been told
+/// so too often.
+async fn slowed(
+    ctx: &Ctx,
+    item: &WorkItem,
+    key: &mut KeyProgress,
+    status: Option<String>,
+    message: String,
+    retry_after: Option<std::time::Duration>,
+) -> Next {
+    ctx.throttle
+        .slow_down(status.as_deref().unwrap_or("120"), retry_after);
+    key.slowdowns += 1;
+    if key.slowdowns >= MAX_SLOWDOWNS_PER_KEY {
+        return fail(ctx, item, status, message, key.attempts + key.slowdowns).await;
+    }
+    Next::Again
 }
 
 /// A failure that may pass: retry with backoff, or give up on the key for this run.

@@ -1,14 +1,14 @@
 //! Writing answers: a key's state change, its screening, records, punishments and the changes
 //! against its previous answer commit in one transaction, so a kill leaves all of it or none.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
+use super::calls::{insert_call, unless_standard};
 use super::{Result, Store, ts};
-use super::{bodies, json_text, records};
-use crate::changes::{Change, Snapshot, is_cancelled};
+use super::{bodies, compare, json_text, records};
 use crate::key_state::KeyState;
 use crate::qcc::{CallRecord, Outcome};
 
@@ -85,16 +85,7 @@ impl Store {
                     call,
                     aligned,
                 } => {
-                    // An aligned page keeps its own records (any other gave them to the pager).
-                    let own: Vec<records::Reading<'_>> = call
-                        .outcome
-                        .records
-                        .iter()
-                        .map(|r| records::read(r))
-                        .collect();
-                    let own = canonical(&own);
-                    let data = aligned.then_some(bodies::Data::Aligned(&own));
-                    insert_call(&tx, run_id, *key_id, call, data, None).map_err(&e)?;
+                    insert_page(&tx, run_id, *key_id, call, *aligned).map_err(&e)?;
                     unlinked.insert(*key_id);
                 }
                 WriteOp::Answer {
@@ -138,6 +129,26 @@ impl Store {
         self.unlinked = Some(unlinked);
         Ok(())
     }
+}
+
+/// A page written before its key's answer: linked to no screening yet. An aligned page keeps
+/// its own records (any other gave them to the pager).
+fn insert_page(
+    tx: &Transaction<'_>,
+    run_id: Option<i64>,
+    key_id: i64,
+    call: &CallRecord,
+    aligned: bool,
+) -> rusqlite::Result<()> {
+    let own: Vec<records::Reading<'_>> = call
+        .outcome
+        .records
+        .iter()
+        .map(|r| records::read(r))
+        .collect();
+    let own = canonical(&own);
+    let data = aligned.then_some(bodies::Data::Aligned(&own));
+    insert_call(tx, run_id, key_id, call, data, None)
 }
 
 /// The canonical texts of records read.
@@ -216,84 +227,6 @@ fn apply_state(tx: &Transaction<'_>, op: &WriteOp) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// One call, with its body stored by shape when it can be: any answer but a 200 at once, a 200
-/// when its records are known (`records`: the answer's, or the page's own when aligned; and
-/// `screening` the screening it led to); other 200 bodies wait for [`link_calls`].
-fn insert_call(
-    tx: &Transaction<'_>,
-    run_id: Option<i64>,
-    key_id: i64,
-    call: &CallRecord,
-    records: Option<bodies::Data<'_>>,
-    screening: Option<i64>,
-) -> rusqlite::Result<()> {
-    let env = bodies::Envelope {
-        status: call.vendor_status.as_deref(),
-        message: Some(&call.message),
-        order_number: call.order_number.as_deref(),
-    };
-    let data = match call.vendor_status.as_deref() {
-        Some("200") => records,
-        _ => Some(bodies::Data::None),
-    };
-    let shape = match (&call.body, data) {
-        (Some(body), Some(data)) => bodies::template(body, &env, data),
-        _ => None,
-    };
-    let body_id = shape.map(|t| bodies::intern(tx, &t)).transpose()?;
-    let pending = match (body_id, data) {
-        (Some(_), Some(bodies::Data::Aligned(own))) => Some(json_text::array_text(own)),
-        _ => None,
-    };
-    let body = if body_id.is_some() {
-        None
-    } else {
-        call.body.as_deref()
-    };
-    tx.prepare_cached(
-        "INSERT INTO calls(run_id, key_id, at, search_key, page, http_status, vendor_status,
-           message, order_number, latency_ms, body, reached, body_id, screening_id)
-         VALUES (?1, ?2, ?3,
-           CASE WHEN ?4 = (SELECT key FROM keys WHERE id = ?2) THEN '' ELSE ?4 END,
-           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        run_id,
-        key_id,
-        call.at.timestamp(),
-        call.search_key,
-        call.page,
-        call.http_status,
-        call.vendor_status,
-        unless_standard(call.vendor_status.as_deref(), &call.message),
-        call.order_number.as_deref().map(bodies::OrderNumber),
-        call.latency.as_millis() as i64,
-        body,
-        call.reached,
-        body_id,
-        screening,
-    ])?;
-    if let Some(page) = pending {
-        tx.prepare_cached("INSERT INTO pending_pages(call_id, records) VALUES (?1, ?2)")?
-            .execute(params![tx.last_insert_rowid(), page])?;
-    }
-    Ok(())
-}
-
-/// A message to store: `None` when it is the vendor's standard text for the status, which
-/// readers put back ([`standard_message`]).
-fn unless_standard<'a>(status: Option<&str>, message: &'a str) -> Option<&'a str> {
-    match status {
-        Some(code) if crate::qcc::status::vendor_message(code) == message => None,
-        _ => Some(message),
-    }
-}
-
-/// A stored message, with the standard text for its status where none was stored.
-pub(super) fn standard_message(status: Option<&str>, stored: Option<String>) -> Option<String> {
-    stored.or_else(|| status.map(|c| crate::qcc::status::vendor_message(c).to_string()))
-}
-
 // The writer's queries by key are written without joins: a cached statement that joins a table
 // looked up by `?1` is compiled again on every use (rusqlite clears its bindings when it goes
 // back to the cache, and SQLite then counts its plan as stale: a quarter of the writer's samples).
@@ -329,12 +262,7 @@ fn insert_answer(
     texts: &[&str],
     link: bool,
 ) -> rusqlite::Result<i64> {
-    let st = match outcome {
-        Outcome::Found(_) => KeyState::Found,
-        Outcome::NotFound => KeyState::NotFound,
-        Outcome::Invalid(_) => KeyState::Invalid,
-        Outcome::Unsupported(_) => KeyState::Unsupported,
-    };
+    let st = state_of(outcome);
     let previous: Option<(i64, KeyState, i64, Option<String>)> = tx
         .prepare_cached(PREVIOUS_SCREENING)?
         .query_row([a.key_id], |r| {
@@ -392,13 +320,26 @@ fn insert_answer(
         && prev_state.is_answered()
         && st.is_answered()
     {
-        let before = snapshot(tx, prev_id, prev_state)?;
-        let after = snapshot(tx, sid, st)?;
-        for c in crate::changes::diff(&before, &after) {
-            insert_change(tx, a, sid, prev_id, &c)?;
-        }
+        let between = compare::Between {
+            key_id: a.key_id,
+            run_id: a.run_id,
+            at: a.at,
+            previous: (prev_id, prev_state),
+            current: (sid, st),
+        };
+        compare::record_changes(tx, &between)?;
     }
     Ok(sid)
+}
+
+/// The state an answer leaves its key in.
+fn state_of(outcome: &Outcome) -> KeyState {
+    match outcome {
+        Outcome::Found(_) => KeyState::Found,
+        Outcome::NotFound => KeyState::NotFound,
+        Outcome::Invalid(_) => KeyState::Invalid,
+        Outcome::Unsupported(_) => KeyState::Unsupported,
+    }
 }
 
 fn insert_record(
@@ -501,67 +442,6 @@ fn link_calls(
     }
     tx.prepare_cached("UPDATE calls SET screening_id=?2 WHERE key_id=?1 AND screening_id IS NULL")?
         .execute(params![key_id, sid])?;
-    Ok(())
-}
-
-fn snapshot(tx: &Transaction<'_>, sid: i64, st: KeyState) -> rusqlite::Result<Snapshot> {
-    let mut s = Snapshot {
-        found: st == KeyState::Found,
-        ..Default::default()
-    };
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, COALESCE(identify_level, ''), COALESCE(cancel_flag, ''), COALESCE(reg_no, '')
-         FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings WHERE id=?1)
-         ORDER BY ord",
-    )?;
-    let recs = stmt
-        .query_map([sid], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut pstmt = tx.prepare_cached(
-        "SELECT COALESCE(NULLIF(decision_no, ''), COALESCE(punish_date, '') || ' ' || COALESCE(case_prop, ''))
-         FROM punishments WHERE record_id=?1",
-    )?;
-    for (rid, level, cancel, reg_no) in recs {
-        s.levels.push(level);
-        if is_cancelled(&cancel) {
-            s.cancelled.insert(reg_no);
-        }
-        let ps = pstmt
-            .query_map([rid], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<BTreeSet<_>>>()?;
-        s.punishments.extend(ps);
-    }
-    Ok(s)
-}
-
-fn insert_change(
-    tx: &Transaction<'_>,
-    a: &Answer<'_>,
-    sid: i64,
-    prev: i64,
-    c: &Change,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO changes(key_id, run_id, screening_id, previous_screening_id, kind, worse, detail,
-           detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        a.key_id,
-        a.run_id,
-        sid,
-        prev,
-        c.kind.as_str(),
-        c.kind.is_worse() as i64,
-        c.detail,
-        ts(a.at)
-    ])?;
     Ok(())
 }
 

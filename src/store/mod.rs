@@ -8,6 +8,8 @@
 
 mod apply;
 pub mod bodies;
+mod calls;
+mod compare;
 mod ingest;
 mod json_text;
 mod queries;

@@ -282,7 +282,7 @@ impl Store {
         let Some((whole, shape, page, sid, status, message, order_number)) = row else {
             return Ok(None);
         };
-        let message = super::apply::standard_message(status.as_deref(), message);
+        let message = super::calls::standard_message(status.as_deref(), message);
         let env = bodies::Envelope {
             status: status.as_deref(),
             message: message.as_deref(),
