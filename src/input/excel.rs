@@ -1,6 +1,7 @@
 //! Excel workbooks (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`) through calamine, which reads a
-//! sheet whole (the format requires it). Without `--sheet`, the list is on the first sheet whose
-//! header matches (an instructions sheet before it is passed over).
+//! sheet whole (the format requires it), once `input::span` has measured what it would hold.
+//! Without `--sheet`, the list is on the first sheet whose header matches (an instructions sheet
+//! before it is passed over).
 
 use std::path::Path;
 

@@ -3,7 +3,8 @@
 //! column holds the key ([`columns`]), and each raw row turned into what ingest stores ([`rows`]).
 //!
 //! CSV and text are streamed: memory does not grow with the file. Excel sheets are read whole
-//! by calamine (the format requires it). Nothing here fails on one bad row: the row is returned
+//! by calamine (the format requires it), after `span` has walked the file as a stream and
+//! refused a sheet far larger than what it holds. Nothing here fails on one bad row: the row is returned
 //! with the reason, and only a file that cannot be read at all is an error. This module knows
 //! nothing of SQLite: the store takes the [`IngestRow`]s it produces.
 
