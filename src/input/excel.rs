@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::columns::column_names;
 use super::header::{self, DataRows, Found};
-use super::span;
+use super::span::{self, guarded};
 use super::{Cell, InputError, Physical, PhysicalRows, ReadOptions, Table, display};
 
 type Workbook = calamine::Sheets<std::io::BufReader<std::fs::File>>;
@@ -134,17 +134,6 @@ fn read_sheet(wb: &mut Workbook, p: &str, name: &str) -> Result<Range, InputErro
     guarded(p, || wb.worksheet_range(name))?.map_err(|e| InputError::Excel {
         path: p.to_string(),
         message: format!("sheet {name:?}: {e}"),
-    })
-}
-
-/// calamine on a malformed or truncated workbook can panic (an index past a record's end in
-/// `.xls`): that is the file's fault, so it is an error naming the file (exit 1), never a crash.
-pub(super) fn guarded<T>(p: &str, f: impl FnOnce() -> T) -> Result<T, InputError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| InputError::Excel {
-        path: p.to_string(),
-        message: "not a readable workbook: the file is malformed or truncated (the workbook \
-                  reader gave up on it)"
-            .to_string(),
     })
 }
 

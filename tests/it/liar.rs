@@ -160,6 +160,12 @@ pub fn page(total: Value, index: u32, ids: std::ops::Range<usize>) -> String {
     .to_string()
 }
 
+/// The 20 records of the page asked for, under the given total and PageIndex.
+fn records_of_page(a: &Ask, total: Value, index: u32) -> (u16, String) {
+    let p = a.page as usize;
+    (200, page(total, index, (p - 1) * 20..p * 20))
+}
+
 pub fn status(code: &str) -> String {
     json!({"Status": code, "Message": "scripted", "OrderNumber": ""}).to_string()
 }
@@ -282,10 +288,7 @@ async fn implausible_paging_stops_with_the_pages_kept() {
         ),
         (
             "growing total",
-            |a| {
-                let p = a.page as usize;
-                (200, page(json!(100 + p), a.page, (p - 1) * 20..p * 20))
-            },
+            |a| records_of_page(a, json!(100 + a.page as usize), a.page),
             2,
             40,
             "changed from 101 to 102",
@@ -299,10 +302,7 @@ async fn implausible_paging_stops_with_the_pages_kept() {
         ),
         (
             "page index",
-            |a| {
-                let p = a.page as usize;
-                (200, page(json!(100), 1, (p - 1) * 20..p * 20))
-            },
+            |a| records_of_page(a, json!(100), 1),
             2,
             40,
             "the vendor sent page 1",
@@ -316,10 +316,7 @@ async fn implausible_paging_stops_with_the_pages_kept() {
         ),
         (
             "a million records",
-            |a| {
-                let p = a.page as usize;
-                (200, page(json!(1_000_000), a.page, (p - 1) * 20..p * 20))
-            },
+            |a| records_of_page(a, json!(1_000_000), a.page),
             25,
             500,
             "--max-pages-per-key 25",

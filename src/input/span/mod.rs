@@ -94,6 +94,17 @@ pub(super) fn check_cells(
     check_rect(p, sheet, &rect, 0)
 }
 
+/// calamine on a malformed or truncated workbook can panic (an index past a record's end in
+/// `.xls`): that is the file's fault, so it is an error naming the file (exit 1), never a crash.
+pub(super) fn guarded<T>(p: &str, f: impl FnOnce() -> T) -> Result<T, InputError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| InputError::Excel {
+        path: p.to_string(),
+        message: "not a readable workbook: the file is malformed or truncated (the workbook \
+                  reader gave up on it)"
+            .to_string(),
+    })
+}
+
 /// Checks an `.xls` or `.ods` workbook before calamine opens it (it reads every sheet then).
 /// Any other file passes: calamine reads it, or names what is wrong with it.
 pub(super) fn check_before_open(path: &Path, p: &str) -> Result<(), InputError> {

@@ -35,7 +35,7 @@ fn records(stream: &[u8], at: usize) -> impl Iterator<Item = (u16, &[u8])> {
 }
 
 pub(super) fn check(path: &Path, p: &str) -> Result<(), InputError> {
-    let stream = super::super::excel::guarded(p, || read_workbook_stream(path))?
+    let stream = super::guarded(p, || read_workbook_stream(path))?
         .map_err(|e| refuse(p, format!("not a readable workbook: {e}")))?;
     // The globals come first; each BoundSheet8 names where its sheet's records begin, and
     // calamine reads every sheet from there when the workbook is opened.
