@@ -157,31 +157,34 @@ def main():
     print(f"random faults, --qps 200, {n} rows: {wall:.1f} s, longest pause between calls {gap:.2f} s, exit {code}")
 
     # 6. Storage: database bytes per screened key against the bytes received, and the growth of
-    #    an unchanged full re-screen.
+    #    an unchanged full re-screen, with the answers written compact, spaced and indented.
     n = 2000 if QUICK else 20000
     inp = os.path.join(tmp, "store.csv")
-    db = os.path.join(tmp, "store.sqlite")
     subprocess.run([GEN, "known", str(n), inp], check=True)
-    sim = Sim("--companies", str(n))
-    args = ["run", "--input", inp, "--db", db, "--base-url", sim.base, "--qps", "1000000",
-            "--burst", "1000", "--concurrency", "32", "--no-progress"]
-    measure(args)
-    received = sim.stats()["body_bytes"]
-    def db_bytes():
-        c = sqlite3.connect(db)
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        c.close()
-        return os.path.getsize(db)
-    first = db_bytes()
-    time.sleep(1.1)  # answers are timestamped to the second
-    measure(args + ["--refresh-older-than", "0s"])
-    second = db_bytes()
-    sim.stop()
-    results["storage"] = {"keys": n, "bytes_per_key": round(first / n), "bytes_received_per_key": round(received / n),
-                          "ratio": round(first / max(received, 1), 2),
-                          "rescreen_growth": round(second / first - 1, 3)}
-    print(f"storage, {n} keys: {first / n:.0f} B per key, {received / n:.0f} B received per key "
-          f"({first / max(received, 1):.2f}x); an unchanged re-screen adds {(second / first - 1) * 100:.0f}%")
+    results["storage"] = {}
+    for style in ["compact", "spaced", "indented"]:
+        db = os.path.join(tmp, f"store-{style}.sqlite")
+        sim = Sim("--companies", str(n), "--json-style", style)
+        args = ["run", "--input", inp, "--db", db, "--base-url", sim.base, "--qps", "1000000",
+                "--burst", "1000", "--concurrency", "32", "--no-progress"]
+        measure(args)
+        received = sim.stats()["body_bytes"]
+        def db_bytes():
+            c = sqlite3.connect(db)
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            c.close()
+            return os.path.getsize(db)
+        first = db_bytes()
+        time.sleep(1.1)  # answers are timestamped to the second
+        measure(args + ["--refresh-older-than", "0s"])
+        second = db_bytes()
+        sim.stop()
+        results["storage"][style] = {"keys": n, "bytes_per_key": round(first / n),
+                                     "bytes_received_per_key": round(received / n),
+                                     "ratio": round(first / max(received, 1), 2),
+                                     "rescreen_growth": round(second / first - 1, 3)}
+        print(f"storage, {style}, {n} keys: {first / n:.0f} B per key, {received / n:.0f} B received per key "
+              f"({first / max(received, 1):.2f}x); an unchanged re-screen adds {(second / first - 1) * 100:.1f}%")
 
     # 7. Peak memory and ingest throughput: 1,000,000 rows, UTF-8 and GBK, and a 100,000-row xlsx.
     rows = 100_000 if QUICK else 1_000_000

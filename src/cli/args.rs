@@ -278,6 +278,10 @@ pub struct FaultArgs {
     /// Billed answers a day before status 116.
     #[arg(long)]
     pub daily_quota: Option<u64>,
+    /// How answers are written: compact (`{"a":1}`), spaced (`{"a": 1}`, as Python's json
+    /// writes) or indented (four spaces, as the vendor's document shows its sample).
+    #[arg(long, value_enum, default_value_t = simulator::JsonStyle::Compact)]
+    pub json_style: simulator::JsonStyle,
     /// Scripted answer: KEY=CODE (repeatable), e.g. --script 某某公司=207.
     #[arg(long, value_parser = parse_script)]
     pub script: Vec<(String, String)>,

@@ -154,6 +154,7 @@ impl FaultArgs {
             concurrency_ceiling: self.concurrency_ceiling,
             repeat_limit: self.repeat_limit,
             daily_quota: self.daily_quota,
+            json_style: self.json_style,
             scripted: self.script.iter().cloned().collect(),
         }
     }

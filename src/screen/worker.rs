@@ -157,7 +157,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
         ctx.throttle.observe(class == Class::SlowDown, call.latency);
     }
     let (clock_corrected, unreadable) = (call.outcome.clock_corrected, call.outcome.unreadable);
-    let (step, aligned) = take_page(key, &mut call, class);
+    let step = take_page(key, &mut call, class);
     let answers = match class {
         Class::Found => !matches!(step, Step::More | Step::Restart(_)),
         Class::NotFound | Class::Invalid | Class::Unsupported => true,
@@ -169,7 +169,6 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
         ctx.send(WriteOp::Call {
             key_id: item.key_id,
             call,
-            aligned,
         })
         .await;
     }
@@ -229,27 +228,13 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
 }
 
 /// A `Found` page's records move to the pager, which builds the answer from them: what comes
-/// next, and whether the page is aligned. A full page after full pages sits at its own place in
-/// the answer: it can be stored by shape now rather than whole until the answer comes, with its
-/// own records.
-fn take_page(key: &mut KeyProgress, call: &mut CallRecord, class: Class) -> (Step, bool) {
-    let before = key.pager.records();
-    let page_len = call.outcome.records.len() as u64;
+/// next.
+fn take_page(key: &mut KeyProgress, call: &mut CallRecord, class: Class) -> Step {
     let bytes = call.body.as_ref().map_or(0, String::len);
-    let step = match class {
+    match class {
         Class::Found => key.pager.absorb(&mut call.outcome, bytes),
         _ => Step::Done,
-    };
-    let size = (call.outcome.page_size)
-        .filter(|s| *s > 0)
-        .unwrap_or(crate::qcc::pager::PAGE_SIZE);
-    let aligned = step == Step::More
-        && page_len == size
-        && before == u64::from(call.page.saturating_sub(1)) * size;
-    if aligned {
-        call.outcome.records = key.pager.last(page_len as usize).to_vec();
     }
-    (step, aligned)
 }
 
 /// Why paging stopped before the answer was whole, said in the log.

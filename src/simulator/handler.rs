@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{Faults, Shared, lock, today};
+use super::{Company, Faults, Shared, lock, today};
 use crate::qcc::status::vendor_message;
 
 /// How far the `Timespan` may be from the simulator's clock, as the vendor allows.
@@ -45,7 +45,7 @@ struct Dice {
 }
 
 fn status_body(s: &Shared, code: &str) -> Value {
-    json!({"Status": code, "Message": vendor_message(code), "OrderNumber": order_number(s)})
+    status_answer(code, order_number(s))
 }
 
 fn order_number(s: &Shared) -> String {
@@ -100,8 +100,13 @@ pub(super) async fn get_list(
     let date = vendor_now(&s)
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
-    let text = body.to_string();
+    let text = faults.json_style.write(&body);
     lock(&s.stats).body_bytes += text.len() as u64;
+    if let Some(sent) = lock(&s.sent).as_mut()
+        && let Some(order) = body.get("OrderNumber").and_then(Value::as_str)
+    {
+        sent.insert(order.to_string(), text.clone());
+    }
     let headers = [("Date", date), ("Content-Type", "application/json".into())];
     (StatusCode::OK, headers, text).into_response()
 }
@@ -315,19 +320,35 @@ fn data_page(s: &Shared, search_key: &str, page_index: u64, page_size: u64) -> (
     if start >= total {
         return ("201".into(), status_body(s, "201"));
     }
+    let body = page_body(company, order_number(s), page_index, page_size);
+    ("200".into(), body)
+}
+
+/// The 200 answer for one page of a company's registrations.
+pub(super) fn page_body(
+    company: &Company,
+    order: String,
+    page_index: u64,
+    page_size: u64,
+) -> Value {
+    let start = page_index.saturating_sub(1).saturating_mul(page_size);
     let page: Vec<Value> = company
         .records
         .iter()
-        .skip(start as usize)
+        .skip(usize::try_from(start).unwrap_or(usize::MAX))
         .take(page_size as usize)
         .cloned()
         .collect();
-    let body = json!({
+    json!({
         "Status": "200",
         "Message": vendor_message("200"),
-        "OrderNumber": order_number(s),
-        "Paging": {"PageSize": page_size, "PageIndex": page_index, "TotalRecords": total},
+        "OrderNumber": order,
+        "Paging": {"PageSize": page_size, "PageIndex": page_index, "TotalRecords": company.records.len()},
         "Result": {"VerifyResult": 1, "Data": page},
-    });
-    ("200".into(), body)
+    })
+}
+
+/// A status answer without data (201, 101, 120 …).
+pub(super) fn status_answer(code: &str, order: String) -> Value {
+    json!({"Status": code, "Message": vendor_message(code), "OrderNumber": order})
 }

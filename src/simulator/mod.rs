@@ -8,6 +8,7 @@
 
 pub mod dataset;
 mod handler;
+mod style;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::rng::SplitMix;
 pub use dataset::{Company, Dataset};
+pub use style::JsonStyle;
 
 use crate::secrets::Credentials;
 
@@ -53,6 +55,8 @@ pub struct Faults {
     pub repeat_limit: Option<u32>,
     /// Billed answers a day before status 116.
     pub daily_quota: Option<u64>,
+    /// How the JSON of every answer is written (the vendor's wire format is not documented).
+    pub json_style: JsonStyle,
     /// Scripted answers: search key -> status code (e.g. `207`, `110`, `205`).
     pub scripted: HashMap<String, String>,
 }
@@ -119,6 +123,33 @@ impl Stats {
     }
 }
 
+/// What the simulator would answer for every page of `companies` companies of dataset `seed`
+/// (page size 20, as the client asks), and the answers without data of each status code, written
+/// in `style`: samples for training the evidence store's compression dictionary.
+pub fn sample_answers(seed: u64, companies: usize, style: JsonStyle) -> Vec<String> {
+    let ds = Dataset::generate(seed, companies);
+    let mut n = 0u64;
+    let mut order = || {
+        n += 1;
+        format!(
+            "OPERATIONCHECK2026{:010}{n:08}",
+            (n * 7_919) % 10_000_000_000
+        )
+    };
+    let page_size = crate::qcc::PAGE_SIZE;
+    let mut out = Vec::new();
+    for c in &ds.companies {
+        let pages = (c.records.len() as u64).div_ceil(page_size).max(1);
+        for page in 1..=pages {
+            out.push(style.write(&handler::page_body(c, order(), page, page_size)));
+        }
+    }
+    for status in crate::qcc::status::TABLE {
+        out.push(style.write(&handler::status_answer(status.code, order())));
+    }
+    out
+}
+
 /// Day number and how often each (searchKey, page) was asked that day.
 type RepeatCounter = (i64, HashMap<(String, u32), u32>);
 
@@ -136,6 +167,8 @@ struct Shared {
     started: Instant,
     clock_offset: i64,
     orders: AtomicU64,
+    /// Every JSON answer sent, by its OrderNumber, once [`SimHandle::keep_bodies`] asked.
+    sent: Mutex<Option<HashMap<String, String>>>,
 }
 
 /// A running simulator. Dropping it does not stop it; call [`SimHandle::shutdown`].
@@ -166,6 +199,14 @@ impl SimHandle {
     pub fn with_dataset<R>(&self, f: impl FnOnce(&mut Dataset) -> R) -> R {
         let mut g = self.shared.data.write().unwrap_or_else(|e| e.into_inner());
         f(&mut g)
+    }
+    /// From now on, keep every JSON answer sent (tests compare what was stored with it).
+    pub fn keep_bodies(&self) {
+        lock(&self.shared.sent).get_or_insert_with(HashMap::new);
+    }
+    /// The answers sent since [`SimHandle::keep_bodies`], by OrderNumber, as written.
+    pub fn sent_bodies(&self) -> HashMap<String, String> {
+        lock(&self.shared.sent).clone().unwrap_or_default()
     }
     /// A new day for the quota and the repeat counter.
     pub fn reset_quota(&self) {
@@ -203,6 +244,7 @@ pub async fn spawn(cfg: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandl
         started: Instant::now(),
         clock_offset: cfg.clock_offset,
         orders: AtomicU64::new(0),
+        sent: Mutex::new(None),
     });
     let app = Router::new()
         .route(crate::qcc::METHOD_PATH, get(handler::get_list))

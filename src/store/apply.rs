@@ -6,22 +6,17 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
-use super::calls::{insert_call, unless_standard};
+use super::calls::insert_call;
 use super::{Result, Store, ts};
-use super::{bodies, compare, json_text, records};
+use super::{compare, records};
 use crate::key_state::KeyState;
 use crate::qcc::{CallRecord, Outcome};
 
 /// A change of state for a key, written by the single writer.
 #[derive(Debug, Clone)]
 pub enum WriteOp {
-    /// One call, for the audit trail. `aligned`: a 200 page before the last whose records are
-    /// the answer's slice for its page ([`bodies::Data::Aligned`]).
-    Call {
-        key_id: i64,
-        call: Box<CallRecord>,
-        aligned: bool,
-    },
+    /// One call, for the audit trail.
+    Call { key_id: i64, call: Box<CallRecord> },
     /// The key's answer (all pages): a new screening with its records, and the call that
     /// brought it (its last page), which travels with it so that the two are written in one
     /// batch: the call row is then written once, whole, pointing at its screening.
@@ -58,9 +53,8 @@ impl Store {
     pub fn apply(&mut self, run_id: Option<i64>, ops: &[WriteOp]) -> Result<()> {
         let e = self.e();
         // An answer comes with its last call, and usually with its key's earlier pages too. The
-        // answer's screening is written first and the calls after it, each whole at once (the
-        // screening it led to, its body by shape): a call row updated after it was written grows
-        // or shrinks in place, splits its page and leaves it part empty.
+        // answer's screening is written first and the calls after it, each whole at once with
+        // the screening it led to: a call row updated after it was written grows in place.
         let answered: HashSet<i64> = ops
             .iter()
             .filter_map(|op| match op {
@@ -80,12 +74,8 @@ impl Store {
                 WriteOp::Call { key_id, call, .. } if answered.contains(key_id) => {
                     held.entry(*key_id).or_default().push(call);
                 }
-                WriteOp::Call {
-                    key_id,
-                    call,
-                    aligned,
-                } => {
-                    insert_page(&tx, run_id, *key_id, call, *aligned).map_err(&e)?;
+                WriteOp::Call { key_id, call } => {
+                    insert_call(&tx, run_id, *key_id, call, None).map_err(&e)?;
                     unlinked.insert(*key_id);
                 }
                 WriteOp::Answer {
@@ -104,9 +94,10 @@ impl Store {
                         message,
                         at: *at,
                         doubt: doubt.as_deref(),
+                        brought_by: call.as_deref().map(|c| c.message.as_str()),
                     };
                     let link = unlinked.remove(key_id);
-                    // Each record read once: its columns, and its text for the hash and shapes.
+                    // Each record read once: its columns, and its text for the hash.
                     let readings: Vec<records::Reading<'_>> =
                         outcome.records().iter().map(|r| records::read(r)).collect();
                     let texts = canonical(&readings);
@@ -114,9 +105,7 @@ impl Store {
                         .map_err(&e)?;
                     let earlier = held.remove(key_id).unwrap_or_default();
                     for call in earlier.into_iter().chain(call.as_deref()) {
-                        let data = bodies::Data::Page(i64::from(call.page), &texts);
-                        insert_call(&tx, run_id, *key_id, call, Some(data), Some(sid))
-                            .map_err(&e)?;
+                        insert_call(&tx, run_id, *key_id, call, Some(sid)).map_err(&e)?;
                     }
                 }
                 other => apply_state(&tx, other).map_err(&e)?,
@@ -129,26 +118,6 @@ impl Store {
         self.unlinked = Some(unlinked);
         Ok(())
     }
-}
-
-/// A page written before its key's answer: linked to no screening yet. An aligned page keeps
-/// its own records (any other gave them to the pager).
-fn insert_page(
-    tx: &Transaction<'_>,
-    run_id: Option<i64>,
-    key_id: i64,
-    call: &CallRecord,
-    aligned: bool,
-) -> rusqlite::Result<()> {
-    let own: Vec<records::Reading<'_>> = call
-        .outcome
-        .records
-        .iter()
-        .map(|r| records::read(r))
-        .collect();
-    let own = canonical(&own);
-    let data = aligned.then_some(bodies::Data::Aligned(&own));
-    insert_call(tx, run_id, key_id, call, data, None)
 }
 
 /// The canonical texts of records read.
@@ -236,12 +205,6 @@ const PREVIOUS_SCREENING: &str = "SELECT s.id, s.state, COALESCE(s.records_of, s
        COALESCE(s.records_hash, (SELECT o.records_hash FROM screenings o WHERE o.id = s.records_of))
      FROM screenings s WHERE s.id = (SELECT screening_id FROM keys WHERE id = ?1)";
 
-/// A key's pages stored by shape before their answer: call id, page, shape, own records.
-const PENDING_PAGES: &str = "SELECT c.id, c.page, (SELECT text FROM bodies WHERE id = c.body_id),
-       (SELECT records FROM pending_pages WHERE call_id = c.id) AS own
-     FROM calls c
-     WHERE c.key_id = ?1 AND c.screening_id IS NULL AND c.body_id IS NOT NULL AND own IS NOT NULL";
-
 /// The facts of one answer besides its records.
 struct Answer<'a> {
     key_id: i64,
@@ -250,6 +213,8 @@ struct Answer<'a> {
     message: &'a str,
     at: DateTime<Utc>,
     doubt: Option<&'a str>,
+    /// The message of the call that brought the answer, when it came with one.
+    brought_by: Option<&'a str>,
 }
 
 /// A new screening with its records, the key's new state, and the changes against the key's
@@ -285,7 +250,8 @@ fn insert_answer(
         a.run_id,
         st,
         a.status,
-        unless_standard(a.status, a.message),
+        // NULL: the message of the call that brought it (its last call), as that call states it.
+        (a.brought_by != Some(a.message)).then_some(a.message),
         a.at.timestamp(),
         records.len() as i64,
         same_as,
@@ -300,7 +266,7 @@ fn insert_answer(
         }
     }
     if link {
-        link_calls(tx, a.key_id, sid, texts)?;
+        link_calls(tx, a.key_id, sid)?;
     }
     tx.prepare_cached(
         "UPDATE keys SET state=?2, status=?3, message=?4, checked_at=?5, screening_id=?6,
@@ -382,64 +348,9 @@ fn insert_record(
     Ok(())
 }
 
-/// The calls that led to this answer point at its screening; a 200 body whose records the
-/// screening gives back exactly keeps only its envelope.
-fn link_calls(
-    tx: &Transaction<'_>,
-    key_id: i64,
-    sid: i64,
-    records: &[&str],
-) -> rusqlite::Result<()> {
-    type Row = (
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<bodies::StoredOrder>,
-    );
-    let calls: Vec<Row> = tx
-        .prepare_cached(
-            "SELECT id, page, body, message, order_number FROM calls
-             WHERE key_id=?1 AND screening_id IS NULL AND vendor_status='200' AND body IS NOT NULL",
-        )?
-        .query_map([key_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, page, body, message, order_number) in calls {
-        let env = bodies::Envelope {
-            status: Some("200"),
-            message: message.as_deref(),
-            order_number: order_number.as_ref().map(|o| o.0.as_str()),
-        };
-        if let Some(t) = bodies::template(&body, &env, bodies::Data::Page(page, records)) {
-            let body_id = bodies::intern(tx, &t)?;
-            tx.prepare_cached("UPDATE calls SET body=NULL, body_id=?2 WHERE id=?1")?
-                .execute(params![id, body_id])?;
-        } else if let Some(elided) =
-            records::page_slice(&body, page, records).and_then(|s| records::elide(&body, s))
-        {
-            tx.prepare_cached("UPDATE calls SET body=?2 WHERE id=?1")?
-                .execute(params![id, elided])?;
-        }
-    }
-    // Pages stored by shape before this answer: where the answer holds the same records for
-    // the page, the page's own copy is not needed any more.
-    type Pending = (i64, i64, String, String);
-    let pending: Vec<Pending> = tx
-        .prepare_cached(PENDING_PAGES)?
-        .query_map([key_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, page, shape, own) in pending {
-        // Both written as the canonical texts of their records.
-        let answer = records::page_slice(&shape, page, records).map(json_text::array_text);
-        if answer.as_deref() == Some(own.as_str()) {
-            tx.prepare_cached("DELETE FROM pending_pages WHERE call_id=?1")?
-                .execute([id])?;
-        }
-    }
+/// The calls that led to this answer (its earlier pages, written as they came) point at its
+/// screening.
+fn link_calls(tx: &Transaction<'_>, key_id: i64, sid: i64) -> rusqlite::Result<()> {
     tx.prepare_cached("UPDATE calls SET screening_id=?2 WHERE key_id=?1 AND screening_id IS NULL")?
         .execute(params![key_id, sid])?;
     Ok(())
@@ -507,11 +418,10 @@ mod tests {
         }
     }
 
-    /// A page stored by shape before its answer keeps its own records until an answer agrees
-    /// with them: when the key's paging stops and a later answer brings other records, the page
-    /// still comes back byte for byte as it was received.
+    /// A page paid before its answer comes back byte for byte whatever the answer; the same
+    /// page bought again is stored against the first (a few bytes), and still comes back.
     #[test]
-    fn a_page_stored_before_its_answer_comes_back_whatever_the_answer() {
+    fn a_page_comes_back_as_received_whatever_the_answer() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.sqlite")).unwrap();
         store
@@ -528,38 +438,46 @@ mod tests {
         let page = |call: CallRecord| WriteOp::Call {
             key_id: 1,
             call: Box::new(call),
-            aligned: true,
         };
-        let pending = |store: &Store| -> i64 {
-            store
-                .conn
-                .query_row("SELECT COUNT(*) FROM pending_pages", [], |r| r.get(0))
-                .unwrap()
-        };
-        let comes_back = |store: &Store, id: i64| {
+        let comes_back = |store: &Store, id: i64, want: &str| {
             let body = store.call_body(id).unwrap();
-            assert_eq!(body.as_deref(), Some(received.as_str()), "call {id}");
+            assert_eq!(body.as_deref(), Some(want), "call {id}");
         };
         // Run 1: page 1 paid, then the key fails; a later answer holds other records.
         store.apply(Some(1), &[page(call.clone())]).unwrap();
-        assert_eq!(pending(&store), 1);
-        let body: Option<String> = store
-            .conn
-            .query_row("SELECT body FROM calls WHERE id = 1", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(body, None, "stored by shape, not whole");
-        comes_back(&store, 1);
+        comes_back(&store, 1, &received);
         let other: Vec<Value> = (100..125).map(record).collect();
         store.apply(Some(2), &[answer(other)]).unwrap();
-        assert_eq!(pending(&store), 1, "the answer's page 1 differs");
-        comes_back(&store, 1);
-        // The same page again, and an answer that agrees: the page's own copy goes.
-        store.apply(Some(3), &[page(call)]).unwrap();
+        comes_back(&store, 1, &received);
+        // The same page again, with the vendor's next order number, and an answer that agrees.
+        let mut again = call;
+        let next = received.replace("19000000000001", "19000000000002");
+        again.body = Some(next.clone());
+        store.apply(Some(3), &[page(again)]).unwrap();
         let all: Vec<Value> = (0..25).map(record).collect();
         store.apply(Some(3), &[answer(all)]).unwrap();
-        assert_eq!(pending(&store), 1, "only the first page's copy is left");
-        comes_back(&store, 1);
-        comes_back(&store, 2);
+        comes_back(&store, 1, &received);
+        comes_back(&store, 2, &next);
+        let (reference, size): (Option<i64>, i64) = store
+            .conn
+            .query_row(
+                "SELECT body_ref, length(body) FROM calls WHERE id = 2",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(reference, Some(1));
+        assert!(size < 60, "{size} bytes for an unchanged page");
+        // Nothing of the message is kept beside the body that states it.
+        let message: Option<String> = store
+            .conn
+            .query_row("SELECT message FROM calls WHERE id = 2", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(message, None);
+        assert_eq!(
+            store.call_message(2).unwrap().as_deref(),
+            Some("【有效请求】查询成功")
+        );
     }
 
     /// The writer knows which keys have calls that wait for a screening without asking the
@@ -581,7 +499,6 @@ mod tests {
         let call = WriteOp::Call {
             key_id: 1,
             call: Box::new(page_one(&first)),
-            aligned: true,
         };
         store.apply(Some(1), &[call]).unwrap();
         drop(store);
@@ -594,7 +511,6 @@ mod tests {
             count("SELECT COUNT(*) FROM calls WHERE screening_id IS NULL"),
             0
         );
-        assert_eq!(count("SELECT COUNT(*) FROM pending_pages"), 0);
         assert_eq!(
             count("SELECT screening_id FROM calls WHERE id = 1"),
             count("SELECT screening_id FROM keys WHERE id = 1")
@@ -605,7 +521,7 @@ mod tests {
     fn the_writers_queries_by_key_are_compiled_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.sqlite")).unwrap();
-        for sql in [PREVIOUS_SCREENING, PENDING_PAGES] {
+        for sql in [PREVIOUS_SCREENING] {
             for key in 1..4 {
                 let mut st = store.conn.prepare_cached(sql).unwrap();
                 st.query([key]).unwrap().next().unwrap();

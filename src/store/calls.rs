@@ -1,85 +1,163 @@
-//! One call row for the audit trail: its body by shape where it has one, the message unless it
-//! is the vendor's standard text for its status.
+//! One call row for the audit trail, with its body as received ([`super::evidence`]).
+//!
+//! A body is compressed against the key's latest key frame for the same page when it has one
+//! (`evidence_refs`), else against the dictionary, and becomes that page's key frame then. The
+//! message column holds only what the body does not: `NULL` when the body's own `Message` says
+//! it, the text otherwise (a transport error, a body that is not the vendor's JSON).
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{bodies, json_text};
+use super::evidence;
 use crate::qcc::CallRecord;
 
-/// One call, with its body stored by shape when it can be: any answer but a 200 at once, a 200
-/// when its records are known (`records`: the answer's, or the page's own when aligned; and
-/// `screening` the screening it led to); other 200 bodies wait for `apply::link_calls`.
+/// A call as the `calls` table holds it.
+pub(super) struct CallRow<'a> {
+    /// The row's id when it is given (a migration keeps ids), else the next one.
+    pub id: Option<i64>,
+    pub run_id: Option<i64>,
+    pub key_id: Option<i64>,
+    /// Unix seconds.
+    pub at: i64,
+    pub search_key: &'a str,
+    pub page: i64,
+    pub http_status: Option<i64>,
+    pub vendor_status: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub latency_ms: i64,
+    pub body: Option<&'a [u8]>,
+    pub reached: bool,
+    pub screening_id: Option<i64>,
+}
+
+/// One call of a run, pointing at the screening it led to when that is known.
 pub(super) fn insert_call(
     tx: &Transaction<'_>,
     run_id: Option<i64>,
     key_id: i64,
     call: &CallRecord,
-    records: Option<bodies::Data<'_>>,
     screening: Option<i64>,
 ) -> rusqlite::Result<()> {
-    let env = bodies::Envelope {
-        status: call.vendor_status.as_deref(),
-        message: Some(&call.message),
-        order_number: call.order_number.as_deref(),
-    };
-    let data = match call.vendor_status.as_deref() {
-        Some("200") => records,
-        _ => Some(bodies::Data::None),
-    };
-    let shape = match (&call.body, data) {
-        (Some(body), Some(data)) => bodies::template(body, &env, data),
+    insert_row(
+        tx,
+        &CallRow {
+            id: None,
+            run_id,
+            key_id: Some(key_id),
+            at: call.at.timestamp(),
+            search_key: &call.search_key,
+            page: i64::from(call.page),
+            http_status: call.http_status.map(i64::from),
+            vendor_status: call.vendor_status.as_deref(),
+            message: Some(&call.message),
+            latency_ms: call.latency.as_millis() as i64,
+            body: call.body.as_deref().map(str::as_bytes),
+            reached: call.reached,
+            screening_id: screening,
+        },
+    )
+}
+
+/// Write one call row: its body packed, its message unless the body says it.
+pub(super) fn insert_row(tx: &Transaction<'_>, row: &CallRow<'_>) -> rusqlite::Result<()> {
+    let reference = match (row.key_id, row.body) {
+        (Some(key_id), Some(_)) => key_frame(tx, key_id, row.page)?,
         _ => None,
     };
-    let body_id = shape.map(|t| bodies::intern(tx, &t)).transpose()?;
-    let pending = match (body_id, data) {
-        (Some(_), Some(bodies::Data::Aligned(own))) => Some(json_text::array_text(own)),
+    let packed = row
+        .body
+        .map(|body| evidence::pack(body, reference.as_ref().map(|(_, b)| b.as_slice())))
+        .transpose()
+        .map_err(to_sql_error)?;
+    let body_ref = match (&packed, &reference) {
+        (Some(p), Some((id, _))) if p.against_reference => Some(*id),
         _ => None,
     };
-    let body = if body_id.is_some() {
-        None
-    } else {
-        call.body.as_deref()
-    };
+    let message = row
+        .message
+        .filter(|m| row.body.and_then(body_message).as_deref() != Some(*m));
     tx.prepare_cached(
-        "INSERT INTO calls(run_id, key_id, at, search_key, page, http_status, vendor_status,
-           message, order_number, latency_ms, body, reached, body_id, screening_id)
-         VALUES (?1, ?2, ?3,
-           CASE WHEN ?4 = (SELECT key FROM keys WHERE id = ?2) THEN '' ELSE ?4 END,
-           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO calls(id, run_id, key_id, at, search_key, page, http_status, vendor_status,
+           message, latency_ms, reached, screening_id, body, body_ref)
+         VALUES (?1, ?2, ?3, ?4,
+           CASE WHEN ?5 = (SELECT key FROM keys WHERE id = ?3) THEN '' ELSE ?5 END,
+           ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
-        run_id,
-        key_id,
-        call.at.timestamp(),
-        call.search_key,
-        call.page,
-        call.http_status,
-        call.vendor_status,
-        unless_standard(call.vendor_status.as_deref(), &call.message),
-        call.order_number.as_deref().map(bodies::OrderNumber),
-        call.latency.as_millis() as i64,
-        body,
-        call.reached,
-        body_id,
-        screening,
+        row.id,
+        row.run_id,
+        row.key_id,
+        row.at,
+        row.search_key,
+        row.page,
+        row.http_status,
+        row.vendor_status,
+        message,
+        row.latency_ms,
+        row.reached,
+        row.screening_id,
+        packed.as_ref().map(|p| p.bytes.as_slice()),
+        body_ref,
     ])?;
-    if let Some(page) = pending {
-        tx.prepare_cached("INSERT INTO pending_pages(call_id, records) VALUES (?1, ?2)")?
-            .execute(params![tx.last_insert_rowid(), page])?;
+    if let (Some(key_id), Some(p)) = (row.key_id, &packed)
+        && !p.against_reference
+    {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO evidence_refs(key_id, page, call_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![key_id, row.page, tx.last_insert_rowid()])?;
     }
     Ok(())
 }
 
-/// A message to store: `None` when it is the vendor's standard text for the status, which
-/// readers put back ([`standard_message`]).
-pub(super) fn unless_standard<'a>(status: Option<&str>, message: &'a str) -> Option<&'a str> {
-    match status {
-        Some(code) if crate::qcc::status::vendor_message(code) == message => None,
-        _ => Some(message),
-    }
+/// The key frame a new body of `key_id`'s page `page` is compressed against: its call id and
+/// its body.
+fn key_frame(
+    tx: &Transaction<'_>,
+    key_id: i64,
+    page: i64,
+) -> rusqlite::Result<Option<(i64, Vec<u8>)>> {
+    let frame: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT c.id, c.body FROM evidence_refs r JOIN calls c ON c.id = r.call_id
+             WHERE r.key_id = ?1 AND r.page = ?2 AND c.body_ref IS NULL AND c.body IS NOT NULL",
+        )?
+        .query_row(params![key_id, page], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((id, stored)) = frame else {
+        return Ok(None);
+    };
+    // A key frame that cannot be read is not a reference: the new body stands alone.
+    Ok(evidence::unpack(&stored, None).ok().map(|body| (id, body)))
 }
 
-/// A stored message, with the standard text for its status where none was stored.
-pub(super) fn standard_message(status: Option<&str>, stored: Option<String>) -> Option<String> {
-    stored.or_else(|| status.map(|c| crate::qcc::status::vendor_message(c).to_string()))
+/// A stored body as received: its frame unpacked, against its reference's body when it has one.
+pub(super) fn body_of(
+    conn: &rusqlite::Connection,
+    stored: &[u8],
+    body_ref: Option<i64>,
+) -> rusqlite::Result<Vec<u8>> {
+    let reference = match body_ref {
+        None => None,
+        Some(id) => {
+            let frame: Vec<u8> = conn
+                .prepare_cached("SELECT body FROM calls WHERE id = ?1 AND body_ref IS NULL")?
+                .query_row([id], |r| r.get(0))?;
+            Some(evidence::unpack(&frame, None).map_err(to_sql_error)?)
+        }
+    };
+    evidence::unpack(stored, reference.as_deref()).map_err(to_sql_error)
+}
+
+/// The `Message` a body states, when it is a JSON object with a string there.
+pub(super) fn body_message(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct OnlyMessage {
+        #[serde(rename = "Message")]
+        message: Option<String>,
+    }
+    serde_json::from_slice::<OnlyMessage>(body).ok()?.message
+}
+
+fn to_sql_error(e: evidence::EvidenceError) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }

@@ -7,11 +7,11 @@
 //! `export`, `changes` and `report` ([`queries`], [`suppliers`]). No other module writes SQL.
 
 mod apply;
-pub mod bodies;
 mod calls;
 mod compare;
+pub mod evidence;
 mod ingest;
-mod json_text;
+mod legacy;
 mod queries;
 mod queue;
 pub mod records;
@@ -61,13 +61,16 @@ const MIGRATIONS: &[Migration] = &[
     // screening's records, then drop the raw copies.
     Migration::Rust(records::migrate_raw_copies),
     Migration::Sql(include_str!("../../migrations/0006_bodies.sql")),
-    // Version 7: every stored body that a shape gives back exactly becomes a reference.
-    Migration::Rust(bodies::migrate_bodies),
+    // Version 7 turned stored bodies into shapes. Version 13 keeps every body as bytes and
+    // reads both kinds, so a database older than 7 keeps its bodies whole until then.
+    Migration::Sql(""),
     Migration::Sql(include_str!("../../migrations/0008_calls_unlinked.sql")),
     Migration::Sql(include_str!("../../migrations/0009_compact_rows.sql")),
     Migration::Sql(include_str!("../../migrations/0010_pending_pages.sql")),
     Migration::Sql(include_str!("../../migrations/0011_typed_cells.sql")),
     Migration::Sql(include_str!("../../migrations/0012_doubt_and_liveness.sql")),
+    // Version 13: every body as the bytes received, compressed; shapes and pending pages go.
+    Migration::Rust(legacy::migrate_to_evidence),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -546,13 +549,10 @@ mod tests {
             ),
             "integer:2026-11-01 08:00:01 integer:2026-11-02 08:00:02 integer:2026-11-02 08:00:03"
         );
+        // Packed by version 9, and kept as text by version 13 for calls without a body.
         assert_eq!(
-            one("SELECT group_concat(typeof(order_number), ' ') FROM calls"),
-            "blob text null"
-        );
-        assert_eq!(
-            one("SELECT 'OPERATIONCHECK' || hex(order_number) FROM calls WHERE id = 1"),
-            "OPERATIONCHECK2026110108000100000001"
+            one("SELECT group_concat(COALESCE(order_number, '-'), ' ') FROM calls"),
+            "OPERATIONCHECK2026110108000100000001 ORDER-7 -"
         );
         assert_eq!(
             one(

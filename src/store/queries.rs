@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::bodies;
 use super::records::{self, PunishmentColumns, RecordColumns};
 use super::{Result, Store, StoreError};
 use crate::key_state::KeyState;
@@ -193,124 +192,41 @@ impl Store {
     /// The records of a screening, in the order received, each as the vendor wrote it (a record
     /// in the documented shape rebuilt from its columns, any other as stored).
     pub fn records_raw(&self, screening_id: i64) -> Result<Vec<Box<RawValue>>> {
-        let e = self.e();
-        let rows: Vec<(i64, RecordColumns, Option<String>)> = self
-            .conn
-            .prepare_cached(
-                "SELECT id, vendor_id, reg_gov, trade_type, reg_date, reg_no, admin_area, econo_area,
-                   special_area, cancel_flag, annual_status, validity_date, industry_type,
-                   ebusiness_type, identify_date, identify_level, identify_code, extra
-                 FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
-                   WHERE id=?1) ORDER BY ord",
-            )
-            .and_then(|mut st| {
-                st.query_map([screening_id], |r| {
-                    let mut cols: RecordColumns = Default::default();
-                    for (i, c) in cols.iter_mut().enumerate() {
-                        *c = r.get(i + 1)?;
-                    }
-                    Ok((r.get(0)?, cols, r.get(17)?))
-                })?
-                .collect()
-            })
-            .map_err(&e)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, cols, extra) in rows {
-            if let Some(raw) = extra {
-                // Stored from a record the envelope's parse took as JSON; an older database's
-                // copy that is not JSON comes back as a string.
-                let text = if serde_json::from_str::<&RawValue>(&raw).is_ok() {
-                    raw
-                } else {
-                    Value::String(raw).to_string()
-                };
-                out.push(raw_value(text).map_err(&e)?);
-                continue;
-            }
-            let puns: Vec<PunishmentColumns> = self
-                .conn
-                .prepare_cached(
-                    "SELECT no, decision_no, party, punish_date, case_prop FROM punishments
-                     WHERE record_id=?1 ORDER BY ord",
-                )
-                .and_then(|mut st| {
-                    st.query_map([id], |r| {
-                        Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
-                    })?
-                    .collect()
-                })
-                .map_err(&e)?;
-            let rebuilt = records::rebuild(&cols, &puns).to_string();
-            out.push(raw_value(rebuilt).map_err(&e)?);
-        }
-        Ok(out)
+        records_raw(&self.conn, screening_id).map_err(self.e())
     }
 
-    /// A call's body as received: a stored shape gets its call's values back, and a 200 its
-    /// page's records.
+    /// A call's body as received (after redaction), byte for byte: its stored frame unpacked.
     pub fn call_body(&self, call_id: i64) -> Result<Option<String>> {
-        type Row = (
-            Option<String>,
-            Option<String>,
-            i64,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<bodies::StoredOrder>,
-        );
-        let row: Option<Row> = self
+        let e = self.e();
+        let row: Option<(Option<Vec<u8>>, Option<i64>)> = self
             .conn
-            .query_row(
-                "SELECT c.body, b.text, c.page, c.screening_id, c.vendor_status, c.message,
-                   c.order_number
-                 FROM calls c LEFT JOIN bodies b ON b.id = c.body_id WHERE c.id=?1",
-                [call_id],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(self.e())?;
-        let Some((whole, shape, page, sid, status, message, order_number)) = row else {
+            .prepare_cached("SELECT body, body_ref FROM calls WHERE id=?1")
+            .and_then(|mut st| {
+                st.query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(&e)?;
+        let Some((Some(stored), body_ref)) = row else {
             return Ok(None);
         };
-        let message = super::calls::standard_message(status.as_deref(), message);
-        let env = bodies::Envelope {
-            status: status.as_deref(),
-            message: message.as_deref(),
-            order_number: order_number.as_ref().map(|o| o.0.as_str()),
-        };
-        let body = match (whole, shape) {
-            (Some(body), _) => body,
-            (None, Some(shape)) => bodies::fill(&shape, &env).unwrap_or(shape),
-            (None, None) => return Ok(None),
-        };
-        if !body.contains(records::DATA_MARKER) {
-            return Ok(Some(body));
-        }
-        // A page stored before its answer, whose answer never came or differs: its own records.
-        let own: Option<String> = self
+        let body = super::calls::body_of(&self.conn, &stored, body_ref).map_err(&e)?;
+        Ok(Some(String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// A call's message: as its body states it, or as stored where the body does not.
+    pub fn call_message(&self, call_id: i64) -> Result<Option<String>> {
+        let stored: Option<Option<String>> = self
             .conn
-            .prepare_cached("SELECT records FROM pending_pages WHERE call_id=?1")
+            .prepare_cached("SELECT message FROM calls WHERE id=?1")
             .and_then(|mut st| st.query_row([call_id], |r| r.get(0)).optional())
             .map_err(self.e())?;
-        if let Some(own) = own.and_then(|o| serde_json::from_str::<Vec<Box<RawValue>>>(&o).ok()) {
-            return Ok(records::restore(&body, &own));
+        match stored {
+            Some(Some(message)) => Ok(Some(message)),
+            Some(None) => Ok(self
+                .call_body(call_id)?
+                .and_then(|b| super::calls::body_message(b.as_bytes()))),
+            None => Ok(None),
         }
-        let Some(sid) = sid else {
-            return Ok(Some(body));
-        };
-        let all = self.records_raw(sid)?;
-        let page_records = records::page_slice(&body, page, &all).unwrap_or(&[]);
-        Ok(records::restore(&body, page_records))
     }
 
     /// Stored changes, oldest first, optionally since an instant; each with the key's row in
@@ -392,6 +308,59 @@ impl Store {
 }
 
 /// A stored record's text as a raw JSON value.
+/// The records of a screening, in the order received, each as the vendor wrote it.
+pub(super) fn records_raw(
+    conn: &rusqlite::Connection,
+    screening_id: i64,
+) -> rusqlite::Result<Vec<Box<RawValue>>> {
+    let rows: Vec<(i64, RecordColumns, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT id, vendor_id, reg_gov, trade_type, reg_date, reg_no, admin_area, econo_area,
+               special_area, cancel_flag, annual_status, validity_date, industry_type,
+               ebusiness_type, identify_date, identify_level, identify_code, extra
+             FROM records WHERE screening_id=(SELECT COALESCE(records_of, id) FROM screenings
+               WHERE id=?1) ORDER BY ord",
+        )
+        .and_then(|mut st| {
+            st.query_map([screening_id], |r| {
+                let mut cols: RecordColumns = Default::default();
+                for (i, c) in cols.iter_mut().enumerate() {
+                    *c = r.get(i + 1)?;
+                }
+                Ok((r.get(0)?, cols, r.get(17)?))
+            })?
+            .collect()
+        })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, cols, extra) in rows {
+        if let Some(raw) = extra {
+            // Stored from a record the envelope's parse took as JSON; an older database's
+            // copy that is not JSON comes back as a string.
+            let text = if serde_json::from_str::<&RawValue>(&raw).is_ok() {
+                raw
+            } else {
+                Value::String(raw).to_string()
+            };
+            out.push(raw_value(text)?);
+            continue;
+        }
+        let puns: Vec<PunishmentColumns> = conn
+            .prepare_cached(
+                "SELECT no, decision_no, party, punish_date, case_prop FROM punishments
+                 WHERE record_id=?1 ORDER BY ord",
+            )
+            .and_then(|mut st| {
+                st.query_map([id], |r| {
+                    Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+                })?
+                .collect()
+            })?;
+        let rebuilt = records::rebuild(&cols, &puns).to_string();
+        out.push(raw_value(rebuilt)?);
+    }
+    Ok(out)
+}
+
 fn raw_value(text: String) -> rusqlite::Result<Box<RawValue>> {
     RawValue::from_string(text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))

@@ -3,21 +3,16 @@
 //! vendor's documented shape (its 16 fields as strings in the documented order, then `PunishList`
 //! of punishments with their 5 fields) is rebuilt from the columns byte for byte.
 //!
-//! A call's body keeps the envelope (status, message, order number, paging) with its `Data`
-//! array elided into a marker when the records give it back exactly, so the audit trail holds
-//! every call without holding every record twice.
+//! The call that brought a record keeps its body as received ([`super::evidence`]); the
+//! columns are what queries read.
 
 use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::json_text::{array_text, plain_string};
 use crate::qcc::record::{PUNISHMENT_FIELDS, RECORD_FIELDS, field, fields, punishments};
 use crate::secrets::{HEX_LOWER, hex};
-
-/// What replaces `Result.Data` in a stored 200 body; the records of the page go back in its place.
-pub const DATA_MARKER: &str = "@records";
 
 /// A record's columns in [`RECORD_FIELDS`] order.
 pub type RecordColumns = [Option<String>; 16];
@@ -180,6 +175,13 @@ fn documented_text(text: &str) -> Option<TextColumns<'_>> {
     s.0.is_empty().then_some((cols, puns))
 }
 
+/// A string's content written without escapes, and what follows its closing quote, for `text`
+/// starting just after the opening quote. `None` when an escape comes before the closing quote.
+fn plain_string(text: &str) -> Option<(&str, &str)> {
+    let end = memchr::memchr2(b'"', b'\\', text.as_bytes())?;
+    (text.as_bytes()[end] == b'"').then(|| (&text[..end], &text[end + 1..]))
+}
+
 /// What is left of a record's text while it is matched against the documented shape.
 struct Shape<'a>(&'a str);
 
@@ -206,55 +208,6 @@ impl<'a> Shape<'a> {
         }
         Some(out)
     }
-}
-
-/// A 200 body with its records elided, when putting `records` (canonical texts) back gives the
-/// body exactly: the body is what compact JSON of its own value writes, and its `Data` is the
-/// records' array.
-pub fn elide(body: &str, records: &[&str]) -> Option<String> {
-    let mut v: Value = serde_json::from_str(body).ok()?;
-    let compact = v.to_string();
-    if compact != body {
-        return None;
-    }
-    let data = v.get_mut("Result")?.get_mut("Data")?;
-    let written: String = data.to_string();
-    if written != array_text(records) {
-        return None;
-    }
-    *data = Value::String(DATA_MARKER.to_string());
-    Some(v.to_string())
-}
-
-/// The records of page `page` of an answer, by the page size the body's `Paging` states.
-pub fn page_slice<'a, T>(body: &str, page: i64, records: &'a [T]) -> Option<&'a [T]> {
-    let v: Value = serde_json::from_str(body).ok()?;
-    let size = v.get("Paging")?.get("PageSize")?.as_u64()? as usize;
-    let start = (page.max(1) as usize - 1).checked_mul(size)?;
-    records.get(start..(start + size).min(records.len()))
-}
-
-/// A stored body with the records of its page put back, each written as its `Display` gives it
-/// (a raw record exactly as received). Stored bodies are compact JSON, where the marker can only
-/// appear as `Data`'s value (inside a string its quotes would be escaped).
-pub fn restore(stored: &str, records: &[impl std::fmt::Display]) -> Option<String> {
-    use std::fmt::Write;
-    let marker = format!("\"Data\":\"{DATA_MARKER}\"");
-    let Some(at) = stored.find(&marker) else {
-        return Some(stored.to_string());
-    };
-    let mut out = String::with_capacity(stored.len() + 512 * records.len());
-    out.push_str(&stored[..at]);
-    out.push_str("\"Data\":[");
-    for (i, r) in records.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write!(out, "{r}").ok()?;
-    }
-    out.push(']');
-    out.push_str(&stored[at + marker.len()..]);
-    Some(out)
 }
 
 /// Migration to version 5: every record's raw copy becomes `extra` only where the columns cannot
@@ -437,26 +390,6 @@ mod tests {
         let odd: Value =
             serde_json::from_str(r#"{"RegNo":123,"IdentifyLevel":"失信企业"}"#).unwrap();
         assert_eq!(extra(&odd).as_deref(), Some(odd.to_string().as_str()));
-    }
-
-    #[test]
-    fn a_body_is_elided_only_when_it_comes_back_exactly() {
-        let ds = crate::simulator::Dataset::generate(42, 5);
-        let recs = &ds.companies[3].records;
-        let body = serde_json::json!({"Status":"200","Message":"ok","OrderNumber":"O1",
-            "Paging":{"PageSize":20,"PageIndex":1,"TotalRecords":recs.len()},
-            "Result":{"VerifyResult":1,"Data":recs}})
-        .to_string();
-        let texts: Vec<String> = recs.iter().map(Value::to_string).collect();
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let stored = elide(&body, &texts).unwrap();
-        assert!(stored.len() < body.len() / 2);
-        assert_eq!(restore(&stored, recs).unwrap(), body);
-        // Pretty-printed or different records: kept whole.
-        let pretty =
-            serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
-        assert_eq!(elide(&pretty, &texts), None);
-        assert_eq!(elide(&body, &texts[..0]), None);
     }
 
     /// A database from before version 5 (raw copies in records and punishments) converts: the

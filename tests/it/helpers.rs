@@ -60,6 +60,44 @@ impl TestApp {
 
     /// A read-only connection to the test database, for assertions the commands do not show.
     /// Only tests read the schema from outside the store.
+    /// Every stored call's body, as `Store::call_body` gives it back, by call id.
+    pub fn stored_bodies(&self) -> Vec<(i64, Option<String>)> {
+        let store = qcc_credit::store::Store::open_read_only(&self.db).unwrap();
+        let ids: Vec<i64> = self
+            .sql()
+            .prepare("SELECT id FROM calls ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        ids.into_iter()
+            .map(|id| (id, store.call_body(id).unwrap()))
+            .collect()
+    }
+
+    /// Every answer the simulator sent since `keep_bodies` is stored, byte for byte, once.
+    pub fn assert_bodies_stored_as_sent(&self) {
+        let sent = self.sim.sent_bodies();
+        assert!(!sent.is_empty(), "the simulator kept no bodies");
+        let mut seen = std::collections::HashSet::new();
+        for (id, body) in self.stored_bodies() {
+            let Some(body) = body else { continue };
+            let Some(order) = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v["OrderNumber"].as_str().map(str::to_string))
+            else {
+                continue;
+            };
+            let want = sent
+                .get(&order)
+                .unwrap_or_else(|| panic!("call {id}: {order} never sent"));
+            assert_eq!(&body, want, "call {id} differs from what was sent");
+            assert!(seen.insert(order), "call {id} stored twice");
+        }
+        assert_eq!(seen.len(), sent.len(), "answers sent but not stored");
+    }
+
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap()

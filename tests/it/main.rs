@@ -3,6 +3,7 @@
 mod analyst;
 mod billing;
 mod client;
+mod evidence;
 mod helpers;
 mod hostile;
 mod input;
