@@ -11,7 +11,11 @@
 //! (over the concurrency limit), the rate drops to beta = 0.7 of the measured send rate and then
 //! recovers along a CUBIC curve back to just under the rate where throttling began, then probes
 //! above it slowly as TCP's additive increase does (never above twice the measured rate), so
-//! against a real ceiling it settles just under it. Two things keep sporadic 120s from driving
+//! against a real ceiling it settles just under it. A cut near the rate of an earlier one (within
+//! 15% of their median) is at the vendor's ceiling, now known: the rate is cut to 0.85 of it,
+//! recovers to 0.96 of the median of all cuts, and probes above far more slowly. A cut starts
+//! from the most answers the vendor let through in one second over the last three (the last
+//! second alone holds fewer once it refuses some). Two things keep sporadic 120s from driving
 //! it to the floor: a throttle cuts the rate only when it comes in a cluster (3 of the last 10
 //! answers), which is what a ceiling produces and random 120s rarely do, and at most one cut
 //! per `recover_after` (the answers in flight still reflect the old rate). A cut pauses
@@ -46,6 +50,20 @@ const HOLD: f64 = 0.93;
 const PROBE: f64 = 0.007;
 /// The CUBIC curve's scale: how fast the rate grows back (calls/s per s³).
 const SCALE: f64 = 0.4;
+/// Against a ceiling already found (a cut near the rate of an earlier episode), the same curve
+/// cuts less deep, holds closer to it, and probes far more slowly: the vendor's limit is known,
+/// and each probe that reaches it costs a cluster of 120s.
+const KNOWN: Curve = Curve {
+    beta: 0.85,
+    hold: 0.96,
+    probe: 0.0015,
+};
+/// At a known ceiling, a lone throttle lowers the rate by this share, while the rate is above
+/// this share of the ceiling (random 120s far from any ceiling cost at most that much).
+const NUDGE: f64 = 0.01;
+const NUDGE_ABOVE: f64 = 0.93;
+/// A cut within this share of the ceiling found before is at that ceiling.
+const SAME_CEILING: f64 = 0.15;
 /// Recent answers looked at, and how many of them must be throttles for a cut.
 const RECENT: usize = 10;
 const CLUSTER: usize = 3;
@@ -55,7 +73,24 @@ fn tolerance(interval: Duration, burst: u32) -> Duration {
     interval * burst.saturating_sub(1)
 }
 
+/// How far a cut lowers the rate, where its recovery levels off, and how fast it probes above.
+#[derive(Debug, Clone, Copy)]
+struct Curve {
+    beta: f64,
+    hold: f64,
+    probe: f64,
+}
+
+/// A rate not known to be at a ceiling.
+const FIRST: Curve = Curve {
+    beta: BETA,
+    hold: HOLD,
+    probe: PROBE,
+};
+
 struct State {
+    /// The curve of the current episode.
+    curve: Curve,
     /// The rate calls may leave at now.
     fill: f64,
     /// The next free slot on the grid.
@@ -68,8 +103,8 @@ struct State {
     paused_until: Option<Instant>,
     /// When calls left in the last second (the measured send rate).
     sent: VecDeque<Instant>,
-    /// When the vendor answered without throttling, over the last second: the rate it let
-    /// through, which is where a cut starts from.
+    /// When the vendor answered without throttling, over the last [`PEAK_SPAN`]: the most it let
+    /// through in one second, which is where a cut starts from.
     accepted: VecDeque<Instant>,
     /// The last answers: throttled or not.
     recent: VecDeque<bool>,
@@ -121,6 +156,7 @@ impl Throttle {
             floor: (qps / 64.0).clamp(0.01, 0.2),
             cfg,
             state: Mutex::new(State {
+                curve: FIRST,
                 fill: qps,
                 next_slot: Instant::now(),
                 burst: burst.max(1),
@@ -153,12 +189,10 @@ impl Throttle {
     /// Throttle answers, cuts, and the rate the vendor held us to.
     pub fn report(&self) -> RateReport {
         let s = self.lock();
-        let mut held = s.held_at.clone();
-        held.sort_by(|a, b| a.total_cmp(b));
         RateReport {
             slowdowns: s.throttles,
-            cuts: held.len() as u64,
-            vendor_rate: held.get(held.len() / 2).copied(),
+            cuts: s.held_at.len() as u64,
+            vendor_rate: median(&s.held_at),
         }
     }
 
@@ -248,15 +282,16 @@ impl Throttle {
     fn recover(&self, s: &mut State, now: Instant) {
         let Some(cut) = s.last_cut else { return };
         let t = now.duration_since(cut).as_secs_f64();
-        let target = s.last_max * HOLD;
-        let k = ((HOLD - BETA) * s.last_max / SCALE).cbrt();
+        let Curve { beta, hold, probe } = s.curve;
+        let target = s.last_max * hold;
+        let k = ((hold - beta) * s.last_max / SCALE).cbrt();
         let cubic = if t < k {
             SCALE * (t - k).powi(3) + target
         } else {
-            target * (1.0 + PROBE * (t - k))
+            target * (1.0 + probe * (t - k))
         };
         let measured = Self::measured(s, now);
-        let cap = (2.0 * measured).max(s.last_max * BETA).min(self.max_qps);
+        let cap = (2.0 * measured).max(s.last_max * beta).min(self.max_qps);
         let fill = cubic.min(cap).max(self.floor);
         if fill > s.fill {
             s.fill = fill;
@@ -273,7 +308,13 @@ impl Throttle {
         if !throttled {
             let now = Instant::now();
             s.accepted.push_back(now);
-            Self::per_second(&mut s.accepted, now);
+            while s
+                .accepted
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) > PEAK_SPAN)
+            {
+                s.accepted.pop_front();
+            }
         }
         s.latency = if s.latency.is_zero() {
             latency
@@ -293,13 +334,22 @@ impl Throttle {
         let recently_cut = s
             .last_cut
             .is_some_and(|t| now.duration_since(t) < self.cfg.recover_after);
-        if !clustered || recently_cut {
+        if !clustered {
+            // At a known ceiling, a lone 120 is the rate touching it (calls sent evenly arrive
+            // bunched): a step down as small as the slow probe's climb of several seconds.
+            if s.curve.hold == KNOWN.hold && s.fill >= NUDGE_ABOVE * s.last_max {
+                s.last_max *= 1.0 - NUDGE;
+                s.fill *= 1.0 - NUDGE;
+            }
+            return;
+        }
+        if recently_cut {
             return;
         }
         // Where throttling began: what the vendor let through over the last second (what was sent
         // includes the calls it refused), never above what was allowed.
         let measured = Self::measured(&mut s, now);
-        let accepted = Self::per_second(&mut s.accepted, now);
+        let accepted = peak_second(&s.accepted);
         let through = if accepted > 0.0 { accepted } else { measured };
         let at = through.min(s.fill).max(self.floor);
         // A cut soon after the last one is the same episode (the vendor still counts the calls
@@ -310,11 +360,23 @@ impl Throttle {
         if same_episode {
             s.last_max = s.last_max.max(at);
         } else {
+            // Throttled again near where it was before: that is the vendor's ceiling.
+            let before = median(&s.held_at);
+            s.curve = match before {
+                Some(c) if (at - c).abs() <= SAME_CEILING * c => KNOWN,
+                _ => FIRST,
+            };
             s.held_at.push(at);
-            s.last_max = at;
+            // At a known ceiling, where it is: the median of every episode, so that one cut
+            // taken early (jitter bunched a few calls) does not lower it, and a ceiling that
+            // moves is followed once most episodes say so.
+            s.last_max = match s.curve {
+                c if c.hold == KNOWN.hold => median(&s.held_at).unwrap_or(at),
+                _ => at,
+            };
         }
         s.last_cut = Some(now);
-        s.fill = (at * BETA).max(self.floor);
+        s.fill = (at * s.curve.beta).max(self.floor);
         s.burst = 1;
         // About one latency, and at least until fewer of our calls than the vendor let through
         // are left in its last second: a vendor that counts every call it receives in a
@@ -355,6 +417,30 @@ impl Throttle {
     pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         self.backoff.delay(attempt, retry_after)
     }
+}
+
+/// How far back the answers let through are kept: the most of them in one second is the rate
+/// the vendor allows (the last second alone holds fewer once it refuses some).
+const PEAK_SPAN: Duration = Duration::from_secs(3);
+
+/// The most events within any one second of `events` (in time order).
+fn peak_second(events: &VecDeque<Instant>) -> f64 {
+    let mut most = 0;
+    let mut start = 0;
+    for (end, t) in events.iter().enumerate() {
+        while t.saturating_duration_since(events[start]) > Duration::from_secs(1) {
+            start += 1;
+        }
+        most = most.max(end + 1 - start);
+    }
+    most as f64
+}
+
+/// The median of the rates at which the vendor began throttling.
+fn median(rates: &[f64]) -> Option<f64> {
+    let mut sorted = rates.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    sorted.get(sorted.len() / 2).copied()
 }
 
 #[cfg(test)]
@@ -407,6 +493,48 @@ mod tests {
         }
         assert!(t.current_qps() > cut, "{} <= {cut}", t.current_qps());
         assert!(t.report().vendor_rate.is_some());
+    }
+
+    /// A vendor with a hard ceiling of 20 calls in any sliding second (refused calls count in
+    /// its window, as the simulator's do) and `--qps 60`: once the ceiling is found twice, the
+    /// rate holds at least 95% of it, and at most 3% of all calls are refused (issue #23; the
+    /// single curve held 91%).
+    #[tokio::test(start_paused = true)]
+    async fn against_a_hard_ceiling_the_rate_holds_95_percent_of_it() {
+        let cfg = BackoffConfig {
+            pause: Duration::from_millis(30),
+            ..Default::default()
+        };
+        let t = Throttle::new(60.0, 1, 8, cfg).unwrap();
+        let stop = CancellationToken::new();
+        let start = Instant::now();
+        let mut window: VecDeque<Instant> = VecDeque::new();
+        let (mut calls, mut refused, mut late_accepted) = (0u32, 0u32, 0u32);
+        while Instant::now() - start < Duration::from_secs(90) {
+            assert!(t.ready(&stop).await);
+            let now = Instant::now();
+            while window
+                .front()
+                .is_some_and(|x| now.duration_since(*x) > Duration::from_secs(1))
+            {
+                window.pop_front();
+            }
+            window.push_back(now);
+            let throttled = window.len() > 20;
+            calls += 1;
+            refused += u32::from(throttled);
+            if !throttled && now - start >= Duration::from_secs(30) {
+                late_accepted += 1;
+            }
+            t.observe(throttled, Duration::from_millis(40));
+            if throttled {
+                t.slow_down("120", None);
+            }
+        }
+        let held = f64::from(late_accepted) / 60.0;
+        assert!(held >= 19.0, "held {held:.2}/s of a 20/s ceiling");
+        let share = f64::from(refused) / f64::from(calls);
+        assert!(share <= 0.03, "{refused} of {calls} calls refused");
     }
 
     /// 30 calls went out within the last second and the vendor let 20 through: a cut pauses
