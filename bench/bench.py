@@ -27,8 +27,13 @@ def free_port():
     return p
 
 
+LAST_WRITTEN = [0]
+
+
 def measure(args, binary=BIN):
-    """Run the binary; return (exit code, wall seconds, cpu seconds, peak RSS MiB)."""
+    """Run the binary; return (exit code, wall seconds, cpu seconds, peak RSS MiB). The bytes it
+    wrote to storage (the kernel's write_bytes, as rusage's ru_oublock in 512-byte blocks) are
+    left in LAST_WRITTEN[0]."""
     t0 = time.monotonic()
     p = subprocess.Popen([binary] + args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)
@@ -37,6 +42,7 @@ def measure(args, binary=BIN):
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 5):
         print(err, file=sys.stderr)
+    LAST_WRITTEN[0] = ru.ru_oublock * 512
     return code, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
@@ -205,6 +211,22 @@ def main():
         results[f"ingest_{kind}"] = {"rows_per_s": round(rows / wall), "peak_rss_mib": round(rss, 1)}
         print(f"ingest + --dry-run, {rows} rows {'UTF-8' if kind == 'csv' else 'GBK'} CSV: {wall:.1f} s ({rows / wall:,.0f} rows/s), "
               f"peak RSS {rss:.1f} MiB, exit {code}")
+    # Ingest scaling: the same suppliers in an order that scatters their codes (as a real master
+    # does), a quarter of the rows and all of them: time, bytes written per row, peak memory.
+    scale = {}
+    for n in ([25_000, 100_000] if QUICK else [250_000, 1_000_000]):
+        inp = os.path.join(tmp, f"shuffled-{n}.csv")
+        subprocess.run([GEN, "shuffled", str(n), inp], check=True)
+        code, wall, cpu, rss = measure(["run", "--input", inp, "--db", os.path.join(tmp, f"shuffled-{n}.sqlite"),
+                                        "--dry-run", "--no-progress"])
+        scale[n] = {"wall_s": round(wall, 2), "written_bytes_per_row": round(LAST_WRITTEN[0] / n),
+                    "peak_rss_mib": round(rss, 1), "exit": code}
+        print(f"ingest + --dry-run, {n} rows in scattered order: {wall:.2f} s, "
+              f"{LAST_WRITTEN[0] / n:.0f} bytes written per row, peak RSS {rss:.1f} MiB, exit {code}")
+    small, big = sorted(scale)
+    ratio = scale[big]["wall_s"] / scale[small]["wall_s"]
+    results["ingest_scaling"] = {"rows": scale, "time_ratio": round(ratio, 2)}
+    print(f"ingest scaling: {big} rows take {ratio:.2f}x the time of {small}")
     xrows = 10_000 if QUICK else 100_000
     inp = os.path.join(tmp, "big.xlsx")
     subprocess.run([GEN, "xlsx", str(xrows), inp], check=True)

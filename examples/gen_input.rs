@@ -2,7 +2,10 @@
 //!
 //! `cargo run --release --example gen_input -- KIND ROWS OUT`, KIND one of:
 //! - `known`: UTF-8 CSV of companies the simulator knows (seed 42, ROWS companies);
-//! - `csv` / `gbk`: UTF-8 or GBK CSV of ROWS distinct synthetic suppliers;
+//! - `csv` / `gbk`: UTF-8 or GBK CSV of ROWS distinct synthetic suppliers, their codes in
+//!   ascending order;
+//! - `shuffled`: the `csv` suppliers in an order that scatters their codes, as a real supplier
+//!   master does (a fixed permutation of the rows);
 //! - `xlsx`: an Excel workbook of ROWS distinct synthetic suppliers.
 
 use std::io::Write;
@@ -29,7 +32,7 @@ fn synthetic(i: usize) -> (String, String, String) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [kind, rows, out] = &args[..] else {
-        return Err("usage: gen_input known|csv|gbk|xlsx ROWS OUT".into());
+        return Err("usage: gen_input known|csv|gbk|shuffled|xlsx ROWS OUT".into());
     };
     let rows: usize = rows.parse()?;
     match kind.as_str() {
@@ -42,13 +45,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             w.flush()?;
         }
-        "csv" | "gbk" => {
+        "csv" | "gbk" | "shuffled" => {
             let mut f = std::io::BufWriter::new(std::fs::File::create(out)?);
             let mut chunk = String::from("供应商编号,供应商名称,统一社会信用代码,备注\n");
-            for i in 0..rows {
+            // A prime: j -> j * P mod rows visits every row once.
+            const P: u128 = 1_000_000_007;
+            for j in 0..rows {
+                let i = match kind.as_str() {
+                    "shuffled" => (j as u128 * P % rows as u128) as usize,
+                    _ => j,
+                };
                 let (id, name, code) = synthetic(i);
                 chunk.push_str(&format!("{id},{name},{code},\n"));
-                if chunk.len() > 1 << 20 || i + 1 == rows {
+                if chunk.len() > 1 << 20 || j + 1 == rows {
                     if kind == "gbk" {
                         f.write_all(&encoding_rs::GBK.encode(&chunk).0)?;
                     } else {

@@ -71,6 +71,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0012_doubt_and_liveness.sql")),
     // Version 13: every body as the bytes received, compressed; shapes and pending pages go.
     Migration::Rust(legacy::migrate_to_evidence),
+    Migration::Sql(include_str!("../../migrations/0014_keys_key_index.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
