@@ -18,6 +18,7 @@
 
 pub mod changes;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod credit;
 pub mod exit;

@@ -22,6 +22,17 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Seconds to add to this machine's clock for every instant the tool writes or compares
+    /// (not for the vendor's Timespan). For tests, which would otherwise wait for the next
+    /// second; hidden.
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
+    pub clock_shift: i64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -118,12 +129,7 @@ pub struct ViewArgs {
     pub tz: Zone,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ChangesFormat {
-    Text,
-    Csv,
-    Jsonl,
-}
+pub use crate::export::changes::ChangesFormat;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {

@@ -1,21 +1,16 @@
-//! `changes`: what re-screening found different, readable alone: the supplier's name from the
-//! list, what each change was and became, and the dates of both screenings, in local time. As
-//! text, CSV (UTF-8 with a byte-order mark unless `--no-bom`) or JSONL.
+//! `changes`: what re-screening found different, since a date; the listing itself is
+//! [`crate::export::changes`].
 
 use std::io::Write;
 use std::path::Path;
 
-use chrono::{NaiveDate, NaiveDateTime};
-use serde_json::json;
-
 use super::ignore_broken_pipe;
-use crate::changes::ChangeKind;
 use crate::cli::{ChangesFormat, ViewArgs};
 use crate::exit::ExitCode;
-use crate::export::{BOM, csv::formula_safe};
-use crate::store::{self, ChangeRow, Store};
-use crate::telemetry::escape;
-use crate::view::{Lang, ListColumns, Zone, change_values};
+use crate::export::changes::Listing;
+use crate::store::{self, Store};
+use crate::view::{ListColumns, Zone};
+use chrono::{NaiveDate, NaiveDateTime};
 
 pub(super) fn changes(
     db: &Path,
@@ -36,171 +31,11 @@ pub(super) fn changes(
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = match format {
-        ChangesFormat::Text => listed.text(&mut out, &changes, since.as_deref()),
-        ChangesFormat::Jsonl => listed.jsonl(&mut out, &changes),
-        ChangesFormat::Csv => listed.csv(&mut out, &changes, bom),
-    }
-    .and_then(|()| out.flush());
+    let written = listed
+        .write(&mut out, format, &changes, since.as_deref(), bom)
+        .and_then(|()| out.flush());
     ignore_broken_pipe(written)?;
     Ok(ExitCode::Ok)
-}
-
-/// How the changes are shown.
-struct Listing<'a> {
-    lang: Lang,
-    zone: Zone,
-    cols: Option<&'a ListColumns>,
-}
-
-impl Listing<'_> {
-    fn name(&self, c: &ChangeRow) -> String {
-        self.cols
-            .map(|cols| cols.name_in(c.extra.as_deref()))
-            .unwrap_or_default()
-    }
-
-    /// The supplier's own id cell (供应商编码 ...), as the list writes it.
-    fn supplier_id(&self, c: &ChangeRow) -> String {
-        self.cols
-            .map(|cols| cols.id_in(c.extra.as_deref()))
-            .unwrap_or_default()
-    }
-
-    /// `S10059 福建某某公司`: the supplier's id and name, as the list writes them.
-    fn supplier(&self, c: &ChangeRow) -> String {
-        self.cols
-            .map(|cols| cols.supplier_in(c.extra.as_deref()))
-            .unwrap_or_default()
-    }
-
-    fn kind(&self, c: &ChangeRow) -> String {
-        self.lang.change_text(&c.kind)
-    }
-
-    fn text(
-        &self,
-        out: &mut impl Write,
-        changes: &[ChangeRow],
-        since: Option<&str>,
-    ) -> std::io::Result<()> {
-        let l = self.lang;
-        if changes.is_empty() {
-            let since = since
-                .map(|s| format!("{}{}", l.tr("，自 ", " since "), self.zone.show(s)))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{}{since}",
-                l.tr("没有记录到变化", "no changes recorded")
-            )?;
-        }
-        for c in changes {
-            let (was, now) = change_values(l, c);
-            let supplier = self.supplier(c);
-            let who = if supplier.is_empty() {
-                escape(&c.key).to_string()
-            } else {
-                format!("{} ({})", escape(&supplier), escape(&c.key))
-            };
-            // The stored detail adds what was/now does not say: which decision, which
-            // registration.
-            let detail = match ChangeKind::parse(&c.kind) {
-                Some(ChangeKind::NewPunishment | ChangeKind::Cancelled) | None => {
-                    format!("  {}", escape(&c.detail))
-                }
-                _ => String::new(),
-            };
-            let mark = if c.worse {
-                l.tr("变差", "WORSE")
-            } else {
-                l.tr("    ", "     ")
-            };
-            writeln!(
-                out,
-                "{}  {mark}  {who}  {}: {was} → {now}  [{} {} → {}]{detail}",
-                self.zone.show(&c.detected_at),
-                self.kind(c),
-                l.tr("筛查", "screened"),
-                self.zone.date(&c.before.checked_at),
-                self.zone.date(&c.after.checked_at),
-            )?;
-        }
-        Ok(())
-    }
-
-    fn jsonl(&self, out: &mut impl Write, changes: &[ChangeRow]) -> std::io::Result<()> {
-        for c in changes {
-            let (was, now) = change_values(self.lang, c);
-            let v = json!({
-                "id": c.id,
-                "detected_at": c.detected_at,
-                "run_id": c.run_id,
-                "row": c.row,
-                "supplier_id": self.supplier_id(c),
-                "name": self.name(c),
-                "key": c.key,
-                "key_kind": c.key_kind,
-                "kind": c.kind,
-                "worse": c.worse,
-                "was": was,
-                "now": now,
-                "previous_screening": c.before.checked_at,
-                "screening": c.after.checked_at,
-                "detail": c.detail,
-            });
-            serde_json::to_writer(&mut *out, &v)?;
-            writeln!(out)?;
-        }
-        Ok(())
-    }
-
-    fn csv(&self, out: &mut impl Write, changes: &[ChangeRow], bom: bool) -> std::io::Result<()> {
-        if bom {
-            out.write_all(BOM)?;
-        }
-        let l = self.lang;
-        let mut w = csv::Writer::from_writer(&mut *out);
-        w.write_record([
-            l.tr("发现时间", "detected_at"),
-            l.tr("运行", "run_id"),
-            l.tr("数据行", "row"),
-            l.tr("供应商编号", "supplier_id"),
-            l.tr("供应商名称", "name"),
-            l.basis_headers()[0],
-            l.basis_headers()[1],
-            l.tr("变化", "change"),
-            l.tr("变差", "worse"),
-            l.tr("原值", "was"),
-            l.tr("现值", "now"),
-            l.tr("上次筛查", "previous_screening"),
-            l.tr("本次筛查", "screening"),
-            l.tr("说明", "detail"),
-            "kind",
-        ])?;
-        for c in changes {
-            let (was, now) = change_values(l, c);
-            let cells = [
-                self.zone.show(&c.detected_at),
-                c.run_id.map(|r| r.to_string()).unwrap_or_default(),
-                c.row.map(|r| r.to_string()).unwrap_or_default(),
-                self.supplier_id(c),
-                self.name(c),
-                l.basis(c.key_kind.as_deref()).to_string(),
-                c.key.clone(),
-                self.kind(c),
-                l.yes_no(c.worse).to_string(),
-                was,
-                now,
-                self.zone.show(&c.before.checked_at),
-                self.zone.show(&c.after.checked_at),
-                c.detail.clone(),
-                c.kind.clone(),
-            ];
-            w.write_record(cells.iter().map(|c| formula_safe(c).into_owned()))?;
-        }
-        w.flush()
-    }
 }
 
 /// `--since`: a local date (its midnight in the zone), a local `YYYY-MM-DD HH:MM[:SS]`, or an

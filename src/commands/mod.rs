@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    crate::clock::set_offset(cli.clock_shift);
     match cli.command {
         Command::Run(args) => run::run(args).await,
         Command::Status { db, json } => status::status(&db, json),

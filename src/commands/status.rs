@@ -10,7 +10,7 @@ use crate::telemetry::escape;
 pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(db)?;
     let st = store.status(&DueFilter {
-        now: store::ts(chrono::Utc::now()),
+        now: store::ts(crate::clock::now()),
         refresh_before: None,
         retry_failed: false,
     })?;

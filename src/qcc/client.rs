@@ -139,7 +139,7 @@ impl VendorClient {
         let offset = self.clock_offset.load(Ordering::Relaxed);
         let timespan = (unix_now() + offset).to_string();
         let token = self.creds.token(&timespan);
-        let at = Utc::now();
+        let at = crate::clock::now();
         let started = Instant::now();
         let mut rec = CallRecord {
             at,

@@ -82,7 +82,7 @@ struct Pass {
 /// The keys a run started now would call.
 fn due_now(store: &Store) -> anyhow::Result<u64> {
     let due = DueFilter {
-        now: crate::store::ts(chrono::Utc::now()),
+        now: crate::store::ts(crate::clock::now()),
         refresh_before: None,
         retry_failed: false,
     };

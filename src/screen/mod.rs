@@ -20,7 +20,6 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::Utc;
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -145,7 +144,7 @@ fn sample_and_select(
 
 /// The keys this run calls: due now, older than `--refresh-older-than`, failed with `--retry-failed`.
 fn due_filter(opts: &RunOptions) -> DueFilter {
-    let now = Utc::now();
+    let now = crate::clock::now();
     DueFilter {
         now: store::ts(now),
         refresh_before: opts

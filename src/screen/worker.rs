@@ -5,8 +5,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-
 use super::DEFER_FOR;
 use super::progress::Counters;
 use super::stop::{StopReason, Stopper};
@@ -179,7 +177,7 @@ async fn handle(ctx: &Ctx, item: &WorkItem, key: &mut KeyProgress, mut call: Cal
             outcome,
             status: status.clone(),
             message: message.clone(),
-            at: Utc::now(),
+            at: crate::clock::now(),
             call: last,
             doubt,
         };
@@ -326,7 +324,7 @@ fn stop_run(
 }
 
 async fn defer(ctx: &Ctx, item: &WorkItem, status: Option<String>, message: String) -> Next {
-    let not_before = Utc::now() + chrono::Duration::seconds(DEFER_FOR.as_secs() as i64);
+    let not_before = crate::clock::now() + chrono::Duration::seconds(DEFER_FOR.as_secs() as i64);
     tracing::warn!(key = %item.key, "vendor answered 110 (same query failing repeatedly): key deferred for 2 hours");
     let op = WriteOp::Defer {
         key_id: item.key_id,

@@ -383,7 +383,7 @@ mod tests {
         })
         .to_string();
         CallRecord {
-            at: Utc::now(),
+            at: crate::clock::now(),
             search_key: "k".into(),
             page: 1,
             http_status: Some(200),
@@ -412,7 +412,7 @@ mod tests {
             outcome: Outcome::Found(raw(&records)),
             status: Some("200".into()),
             message: "【有效请求】查询成功".into(),
-            at: Utc::now(),
+            at: crate::clock::now(),
             call: None,
             doubt: None,
         }

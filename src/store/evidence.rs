@@ -24,6 +24,9 @@ pub const DICTIONARY: &[u8] = include_bytes!("evidence.dict");
 /// keeps 12.9% of the bytes in about 4 µs, 9 keeps 11.8% in 20 µs, 19 keeps 11.3% in 560 µs;
 /// every call pays it in the writer.
 const LEVEL: i32 = 3;
+/// The level against a reference: an unchanged nightly answer's frame is 8 bytes (a sixth)
+/// smaller at 9 than at 3, for about 15 µs more.
+const DELTA_LEVEL: i32 = 9;
 
 /// A frame against the reference this small (plus a 32nd of the body) is kept without trying
 /// the dictionary: it is already far smaller than a frame against the dictionary would be.
@@ -79,7 +82,7 @@ pub fn pack(body: &[u8], reference: Option<&[u8]>) -> Result<Packed, EvidenceErr
                 Some(cctx) => cctx,
                 None => {
                     let mut cctx = CCtx::create();
-                    set_frame(&mut cctx)?;
+                    set_frame(&mut cctx, LEVEL)?;
                     cctx.ref_cdict(cdict()).map_err(zstd_err)?;
                     slot.insert(cctx)
                 }
@@ -94,7 +97,7 @@ pub fn pack(body: &[u8], reference: Option<&[u8]>) -> Result<Packed, EvidenceErr
         });
     };
     let mut cctx = CCtx::create();
-    set_frame(&mut cctx)?;
+    set_frame(&mut cctx, DELTA_LEVEL)?;
     cctx.ref_prefix(reference).map_err(zstd_err)?;
     let delta = compress(&mut cctx, body)?;
     // Nearly the same as its reference (the usual nightly answer): no need to try the dictionary.
@@ -120,8 +123,8 @@ pub fn pack(body: &[u8], reference: Option<&[u8]>) -> Result<Packed, EvidenceErr
 
 /// The frame's settings: the level, and a checksum of the content, so that a frame read
 /// against the wrong reference, or damaged, is an error and never a wrong body.
-fn set_frame(cctx: &mut CCtx<'_>) -> Result<(), EvidenceError> {
-    cctx.set_parameter(CParameter::CompressionLevel(LEVEL))
+fn set_frame(cctx: &mut CCtx<'_>, level: i32) -> Result<(), EvidenceError> {
+    cctx.set_parameter(CParameter::CompressionLevel(level))
         .map_err(zstd_err)?;
     cctx.set_parameter(CParameter::ChecksumFlag(true))
         .map_err(zstd_err)?;

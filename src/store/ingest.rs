@@ -1,7 +1,6 @@
 //! Idempotent ingest: an input file's rows and their keys, claimed with `INSERT … ON CONFLICT`
 //! so re-running with the same or a grown file only adds what is new.
 
-use chrono::Utc;
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
@@ -95,7 +94,7 @@ impl Store {
     /// The file's row (by path), created or updated with what was detected this time.
     fn upsert_file(&self, path: &str, meta: &FileMeta) -> Result<i64> {
         let headers = serde_json::to_string(&meta.headers).unwrap_or_default();
-        let now = ts(Utc::now());
+        let now = ts(crate::clock::now());
         self.conn
             .query_row(
                 "INSERT INTO input_files(path, format, encoding, key_column, headers, last_ingested_at,

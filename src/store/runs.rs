@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
@@ -60,7 +59,7 @@ impl Store {
     /// was killed (SIGKILL, power loss, OOM): it is closed first, as interrupted (exit 130), at
     /// the time it was last seen writing.
     pub fn start_run(&self, command: &str, file_id: Option<i64>) -> Result<i64> {
-        let now = Utc::now();
+        let now = crate::clock::now();
         self.conn
             .execute(
                 "INSERT INTO runs(started_at, command, input_file_id, last_seen)
@@ -98,7 +97,12 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE runs SET ended_at=?2, exit_code=?3, summary=?4 WHERE id=?1",
-                params![run_id, ts(Utc::now()), exit_code, summary.to_string()],
+                params![
+                    run_id,
+                    ts(crate::clock::now()),
+                    exit_code,
+                    summary.to_string()
+                ],
             )
             .map_err(self.e())?;
         Ok(())

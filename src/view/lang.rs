@@ -150,6 +150,53 @@ impl Lang {
         }
     }
 
+    /// The header of the `changes` CSV; the last column, `kind`, is the change's stable English
+    /// name in every language.
+    pub fn change_headers(self) -> [&'static str; 15] {
+        let [basis, key] = self.basis_headers();
+        [
+            self.tr("发现时间", "detected_at"),
+            self.tr("运行", "run_id"),
+            self.tr("数据行", "row"),
+            self.tr("供应商编号", "supplier_id"),
+            self.tr("供应商名称", "name"),
+            basis,
+            key,
+            self.tr("变化", "change"),
+            self.tr("变差", "worse"),
+            self.tr("原值", "was"),
+            self.tr("现值", "now"),
+            self.tr("上次筛查", "previous_screening"),
+            self.tr("本次筛查", "screening"),
+            self.tr("说明", "detail"),
+            "kind",
+        ]
+    }
+
+    /// `没有记录到变化，自 2026-11-20 00:00 (+08:00)`: an empty `changes` listing.
+    pub fn no_changes_since(self, since: Option<&str>) -> String {
+        let since = since
+            .map(|s| format!("{}{s}", self.tr("，自 ", " since ")))
+            .unwrap_or_default();
+        format!(
+            "{}{since}",
+            self.tr("没有记录到变化", "no changes recorded")
+        )
+    }
+
+    /// The mark of a change for the worse in the `changes` text, or blanks as wide.
+    pub fn worse_mark(self, worse: bool) -> &'static str {
+        match worse {
+            true => self.tr("变差", "WORSE"),
+            false => self.tr("    ", "     "),
+        }
+    }
+
+    /// `筛查 2026-11-20 → 2026-11-21`: the dates of the two screenings a change lies between.
+    pub fn screened(self) -> &'static str {
+        self.tr("筛查", "screened")
+    }
+
     pub fn yes_no(self, b: bool) -> &'static str {
         if b {
             self.tr("是", "yes")

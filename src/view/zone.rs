@@ -95,7 +95,7 @@ impl Zone {
 
     /// Now, in this zone.
     pub fn now(self) -> DateTime<FixedOffset> {
-        self.at(Utc::now())
+        self.at(crate::clock::now())
     }
 
     /// The UTC instant of a local wall-clock time. In a gap (spring forward) the time after the

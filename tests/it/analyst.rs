@@ -2,7 +2,6 @@
 //! workbook read back with calamine, the CSV byte-order mark, and `changes` in local time.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use qcc_credit::simulator::Company;
 use serde_json::{Value, json};
@@ -72,8 +71,9 @@ async fn flagged_list(app: &TestApp) -> (PathBuf, Vec<String>) {
     assert_exit(&app.run(&input, &[]).await, 0);
     // The next night: one supplier drops from 高级认证 to 一般信用 (worse, yet not dishonest).
     shape(app, &worse, "一般信用企业", "正常", &[]);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_exit(&app.run(&input, &["--refresh-older-than", "0s"]).await, 0);
+    // The next night comes two seconds later on the tool's clock, not by waiting.
+    let next_night = ["--refresh-older-than", "0s", "--clock-shift", "2"];
+    assert_exit(&app.run(&input, &next_night).await, 0);
     let order = [&severe, &dishonest, &worse, &punished, &cancelled, &gone];
     (input, order.iter().map(|c| c.uscc.clone()).collect())
 }
@@ -341,8 +341,8 @@ async fn changes_since_a_local_date_starts_at_local_midnight() {
     let (cos, input) = app.uscc_list(20..22);
     assert_exit(&app.run(&input, &[]).await, 0);
     app.sim.with_dataset(|ds| ds.remove(&cos[0].uscc));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_exit(&app.run(&input, &["--refresh-older-than", "0s"]).await, 0);
+    let next_night = ["--refresh-older-than", "0s", "--clock-shift", "2"];
+    assert_exit(&app.run(&input, &next_night).await, 0);
     let detected: String = app
         .sql()
         .query_row("SELECT detected_at FROM changes", [], |r| r.get(0))
