@@ -18,6 +18,7 @@ use super::{Error, ExportOptions};
 use crate::input::rows::{Typed, read_cell_types};
 use crate::key_state::KeyState;
 use crate::store::{InputFile, Punishment, Store, SupplierRow};
+use crate::view::lang::labels;
 use crate::view::{Assessment, Lang, ListColumns};
 
 /// A cell: text stays text, a count is a number, an analyst's date stays a date.
@@ -78,23 +79,23 @@ fn analyst_columns(cols: &ListColumns, only: Option<&[usize]>) -> Vec<Column> {
 /// The results sheet's columns after the analyst's.
 fn result_columns(l: Lang) -> Vec<Column> {
     vec![
-        col(l.tr("数据行", "data row"), 8.0),
-        col(l.tr("表格行号", "sheet row"), 9.0),
+        col(l.of(labels::SHEET_DATA_ROW), 8.0),
+        col(l.of(labels::SHEET_SHEET_ROW), 9.0),
         col(l.basis_headers()[0], 12.0),
         col(l.basis_headers()[1], 22.0),
-        col(l.tr("查询状态", "state"), 14.0),
-        col(l.tr("信用等级", "credit level"), 16.0),
-        col(l.tr("较上次", "previous → current"), 26.0),
-        col(l.tr("认定时间", "rated on"), 12.0),
-        col(l.tr("注册海关", "customs office"), 16.0),
-        col(l.tr("注册数", "registrations"), 8.0),
-        col(l.tr("已注销注册数", "cancelled"), 10.0),
-        col(l.tr("处罚次数", "punishments"), 9.0),
-        col(l.tr("最近处罚日期", "latest punishment"), 12.0),
-        col(l.tr("需关注原因", "needs attention because"), 44.0),
-        col(l.tr("查询时间", "checked"), 20.0),
-        col(l.tr("状态码", "status"), 7.0),
-        col(l.tr("接口返回信息", "vendor message"), 30.0),
+        col(l.of(labels::SHEET_STATE), 14.0),
+        col(l.of(labels::SHEET_CREDIT_LEVEL), 16.0),
+        col(l.of(labels::SHEET_PREVIOUS_CURRENT), 26.0),
+        col(l.of(labels::SHEET_RATED_ON), 12.0),
+        col(l.of(labels::SHEET_CUSTOMS_OFFICE), 16.0),
+        col(l.of(labels::SHEET_REGISTRATIONS), 8.0),
+        col(l.of(labels::SHEET_CANCELLED), 10.0),
+        col(l.of(labels::SHEET_PUNISHMENTS), 9.0),
+        col(l.of(labels::SHEET_LATEST_PUNISHMENT), 12.0),
+        col(l.of(labels::SHEET_NEEDS_ATTENTION_BECAUSE), 44.0),
+        col(l.of(labels::SHEET_CHECKED), 20.0),
+        col(l.of(labels::SHEET_STATUS), 7.0),
+        col(l.of(labels::SHEET_VENDOR_MESSAGE), 30.0),
     ]
 }
 
@@ -161,17 +162,11 @@ fn attention_columns(l: Lang) -> Vec<Column> {
     vec![
         col(basis, 12.0),
         col(key, 22.0),
-        col(
-            l.tr(
-                "信用等级（上次 → 本次）",
-                "credit level (previous → current)",
-            ),
-            30.0,
-        ),
-        col(l.tr("已注销注册数", "registrations cancelled"), 10.0),
-        col(l.tr("处罚次数", "punishments"), 9.0),
-        col(l.tr("最近处罚日期", "latest punishment"), 12.0),
-        col(l.tr("原因", "reason"), 60.0),
+        col(l.of(labels::SHEET_CREDIT_LEVEL_PREVIOUS_CURRENT), 30.0),
+        col(l.of(labels::SHEET_REGISTRATIONS_CANCELLED), 10.0),
+        col(l.of(labels::SHEET_PUNISHMENTS), 9.0),
+        col(l.of(labels::SHEET_LATEST_PUNISHMENT), 12.0),
+        col(l.of(labels::SHEET_REASON), 60.0),
     ]
 }
 
@@ -195,15 +190,15 @@ fn attention_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec
 fn punishment_columns(l: Lang) -> Vec<Column> {
     let [basis, key] = l.basis_headers();
     vec![
-        col(l.tr("数据行", "data row"), 8.0),
+        col(l.of(labels::SHEET_DATA_ROW), 8.0),
         col(basis, 12.0),
         col(key, 22.0),
-        col(l.tr("信用等级", "credit level"), 16.0),
-        col(l.tr("海关注册编码", "customs reg. no."), 14.0),
-        col(l.tr("处罚日期", "date"), 12.0),
-        col(l.tr("决定书文号", "decision no."), 26.0),
-        col(l.tr("案件性质", "case"), 10.0),
-        col(l.tr("当事人", "party"), 30.0),
+        col(l.of(labels::SHEET_CREDIT_LEVEL), 16.0),
+        col(l.of(labels::SHEET_CUSTOMS_REG_NO), 14.0),
+        col(l.of(labels::SHEET_DATE), 12.0),
+        col(l.of(labels::SHEET_DECISION_NO), 26.0),
+        col(l.of(labels::SHEET_CASE), 10.0),
+        col(l.of(labels::SHEET_PARTY), 30.0),
     ]
 }
 
@@ -217,7 +212,7 @@ fn layouts(l: Lang, cols: &ListColumns) -> [(&'static str, Vec<Column>); 3] {
     let ident = analyst_columns(cols, Some(&cols.ident));
     [
         (
-            l.tr("需关注", "Needs attention"),
+            l.of(labels::SHEET_NEEDS_ATTENTION),
             ident
                 .iter()
                 .map(|c| col(&c.header, c.width))
@@ -225,14 +220,14 @@ fn layouts(l: Lang, cols: &ListColumns) -> [(&'static str, Vec<Column>); 3] {
                 .collect(),
         ),
         (
-            l.tr("筛查结果", "Results"),
+            l.of(labels::SHEET_RESULTS),
             analyst_columns(cols, None)
                 .into_iter()
                 .chain(result_columns(l))
                 .collect(),
         ),
         (
-            l.tr("处罚记录", "Punishments"),
+            l.of(labels::SHEET_PUNISHMENTS_2),
             ident.into_iter().chain(punishment_columns(l)).collect(),
         ),
     ]

@@ -8,6 +8,7 @@ use super::{Pass, ReportFigures};
 use crate::credit::Rank;
 use crate::key_state::KeyState;
 use crate::store::{ChangeRow, InputFile, RunCost};
+use crate::view::lang::labels;
 use crate::view::{Flag, Lang, ListColumns, Window, Zone, change_values};
 
 /// The page's parts, in the order they appear.
@@ -27,15 +28,15 @@ impl Page<'_> {
             "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
 <style>{}</style></head><body><h1>{}</h1><p class=\"meta\">{} <code>{}</code> · {} {} · {} {}</p>",
             l.html(),
-            l.tr("海关进出口信用核查报告", "Customs credit screening report"),
+            l.of(labels::REPORT_CUSTOMS_CREDIT_SCREENING_REPORT),
             html::STYLE,
-            l.tr("海关进出口信用核查报告", "Customs credit screening report"),
-            l.tr("供应商清单：", "Supplier list:"),
+            l.of(labels::REPORT_CUSTOMS_CREDIT_SCREENING_REPORT),
+            l.of(labels::REPORT_SUPPLIER_LIST),
             esc(&self.file.path),
-            l.tr("生成于", "generated"),
+            l.of(labels::REPORT_GENERATED),
             esc(&self.zone.now().format("%Y-%m-%d %H:%M %:z").to_string()),
             keys,
-            l.tr("家供应商（去重后）", "distinct suppliers"),
+            l.of(labels::REPORT_DISTINCT_SUPPLIERS),
         )
     }
 
@@ -43,7 +44,7 @@ impl Page<'_> {
         let l = self.lang;
         let mut h = format!(
             "<h2 id=\"needs-attention\">{} ({})</h2><p class=\"meta\">{}</p>",
-            l.tr("需关注供应商", "Needs attention"),
+            l.of(labels::REPORT_NEEDS_ATTENTION),
             pass.attention.len(),
             esc(&match l {
                 Lang::Zh => format!(
@@ -60,14 +61,11 @@ impl Page<'_> {
         let mut head: Vec<&str> = self.cols.ident_headers();
         head.extend(l.basis_headers());
         head.extend([
-            l.tr(
-                "信用等级（上次 → 本次）",
-                "credit level (previous → current)",
-            ),
-            l.tr("已注销注册", "registrations cancelled"),
-            l.tr("处罚次数#", "punishments#"),
-            l.tr("最近处罚日期", "latest punishment"),
-            l.tr("原因", "reason"),
+            l.of(labels::REPORT_CREDIT_LEVEL_PREVIOUS_CURRENT),
+            l.of(labels::REPORT_REGISTRATIONS_CANCELLED),
+            l.of(labels::REPORT_PUNISHMENTS),
+            l.of(labels::REPORT_LATEST_PUNISHMENT),
+            l.of(labels::REPORT_REASON),
         ]);
         h.push_str(&header_row(&head));
         h.push_str("</thead><tbody>");
@@ -78,9 +76,9 @@ impl Page<'_> {
         let l = self.lang;
         let mut h = format!(
             "<h2>{}</h2><table><tr><th>{}</th><th class=\"num\">{}</th></tr>",
-            l.tr("总览", "Totals"),
-            l.tr("状态", "state"),
-            l.tr("供应商", "suppliers")
+            l.of(labels::REPORT_TOTALS),
+            l.of(labels::REPORT_STATE),
+            l.of(labels::REPORT_SUPPLIERS)
         );
         for st in KeyState::ALL {
             let _ = write!(
@@ -108,12 +106,9 @@ impl Page<'_> {
         let _ = write!(
             h,
             "<h3>{}</h3>",
-            l.tr(
-                "按信用等级（最差的一个注册）",
-                "By credit level (worst registration)"
-            )
+            l.of(labels::REPORT_BY_CREDIT_LEVEL_WORST_REGISTRATION)
         );
-        h.push_str(&bar_chart(l.tr("按信用等级", "by credit level"), &bars));
+        h.push_str(&bar_chart(l.of(labels::REPORT_BY_CREDIT_LEVEL), &bars));
         let bars: Vec<(String, u64, &str)> = Flag::ALL
             .iter()
             .map(|f| {
@@ -127,10 +122,10 @@ impl Page<'_> {
         let _ = write!(
             h,
             "<h3>{}</h3>",
-            l.tr("需关注原因", "Why suppliers need attention")
+            l.of(labels::REPORT_WHY_SUPPLIERS_NEED_ATTENTION)
         );
         h.push_str(&bar_chart(
-            l.tr("需关注原因", "why suppliers need attention"),
+            l.of(labels::REPORT_WHY_SUPPLIERS_NEED_ATTENTION_2),
             &bars,
         ));
         h
@@ -162,14 +157,14 @@ impl Page<'_> {
         );
         h.push_str("<table id=\"punishments\">");
         h.push_str(&header_row(&[
-            l.tr("处罚日期", "date"),
-            l.tr("供应商", "supplier"),
+            l.of(labels::REPORT_DATE),
+            l.of(labels::REPORT_SUPPLIER),
             l.basis_headers()[0],
             l.basis_headers()[1],
-            l.tr("信用等级", "credit level"),
-            l.tr("海关注册编码", "customs reg. no."),
-            l.tr("决定书文号", "decision no."),
-            l.tr("案件性质", "case"),
+            l.of(labels::REPORT_CREDIT_LEVEL),
+            l.of(labels::REPORT_CUSTOMS_REG_NO),
+            l.of(labels::REPORT_DECISION_NO),
+            l.of(labels::REPORT_CASE),
         ]));
         for p in &pass.recent {
             h.push_str(&p.html);
@@ -182,16 +177,13 @@ impl Page<'_> {
         let l = self.lang;
         let mut h = format!(
             "<h2>{} ({})</h2><table>",
-            l.tr(
-                "需在供应商清单中更正的代码",
-                "Invalid codes to fix in the supplier master"
-            ),
+            l.of(labels::REPORT_INVALID_CODES_TO_FIX_IN_THE),
             invalid.len()
         );
         h.push_str(&header_row(&[
-            l.tr("数据行#", "row#"),
-            l.tr("单元格", "cell"),
-            l.tr("原因", "why"),
+            l.of(labels::REPORT_ROW),
+            l.of(labels::REPORT_CELL),
+            l.of(labels::REPORT_WHY),
         ]));
         for (row, input, why) in invalid {
             h.push_str("<tr>");
@@ -208,19 +200,19 @@ impl Page<'_> {
         let l = self.lang;
         let mut h = format!(
             "<h2>{}{} ({})</h2><table>",
-            l.tr("最近一次运行发现的变化", "Changes found by the latest run"),
+            l.of(labels::REPORT_CHANGES_FOUND_BY_THE_LATEST_RUN),
             latest_run.map(|r| format!(" (#{r})")).unwrap_or_default(),
             changes.len()
         );
         h.push_str(&header_row(&[
-            l.tr("发现时间", "detected"),
-            l.tr("供应商", "supplier"),
+            l.of(labels::REPORT_DETECTED),
+            l.of(labels::REPORT_SUPPLIER),
             l.basis_headers()[0],
             l.basis_headers()[1],
-            l.tr("变化", "change"),
-            l.tr("原值", "was"),
-            l.tr("现值", "now"),
-            l.tr("两次筛查", "screened"),
+            l.of(labels::REPORT_CHANGE),
+            l.of(labels::REPORT_WAS),
+            l.of(labels::REPORT_NOW),
+            l.of(labels::REPORT_SCREENED),
         ]));
         for c in changes {
             h.push_str("<tr>");
@@ -257,20 +249,20 @@ impl Page<'_> {
         let mut h = format!(
             "<h2>{}</h2><div id=\"controls\" class=\"controls\" hidden><label>{} <input id=\"filter\" type=\"search\"></label> \
 <label><input id=\"only-attention\" type=\"checkbox\"> {}</label> <span class=\"meta\">{}</span></div>",
-            l.tr("全部供应商", "All suppliers"),
-            l.tr("筛选：", "Filter:"),
-            l.tr("只看需关注", "needs attention only"),
-            l.tr("点击表头排序", "click a header to sort"),
+            l.of(labels::REPORT_ALL_SUPPLIERS),
+            l.of(labels::REPORT_FILTER),
+            l.of(labels::REPORT_NEEDS_ATTENTION_ONLY),
+            l.of(labels::REPORT_CLICK_A_HEADER_TO_SORT),
         );
         h.push_str("<table id=\"suppliers\"><thead>");
         let mut head: Vec<&str> = self.cols.ident_headers();
         head.extend(l.basis_headers());
         head.extend([
-            l.tr("查询状态", "state"),
-            l.tr("信用等级", "credit level"),
-            l.tr("已注销注册", "registrations cancelled"),
-            l.tr("处罚次数#", "punishments#"),
-            l.tr("查询时间", "checked"),
+            l.of(labels::REPORT_STATE_2),
+            l.of(labels::REPORT_CREDIT_LEVEL),
+            l.of(labels::REPORT_REGISTRATIONS_CANCELLED),
+            l.of(labels::REPORT_PUNISHMENTS),
+            l.of(labels::REPORT_CHECKED),
             "",
         ]);
         h.push_str(&header_row(&head));
@@ -282,7 +274,7 @@ impl Page<'_> {
         let l = self.lang;
         let mut h = format!(
             "<h2>{}</h2><p>{}</p><table>",
-            l.tr("费用", "Cost"),
+            l.of(labels::REPORT_COST),
             esc(&match l {
                 Lang::Zh => format!(
                     "共调用 {} 次，其中 {} 次为计费答复（200/201）；请按每次调用都计费估算。下次运行待查询 {} 个。",
@@ -295,11 +287,11 @@ impl Page<'_> {
             })
         );
         h.push_str(&header_row(&[
-            l.tr("运行", "run"),
-            l.tr("开始时间", "started"),
-            l.tr("调用#", "calls#"),
-            l.tr("计费答复#", "billed answers#"),
-            l.tr("退出码", "exit"),
+            l.of(labels::REPORT_RUN),
+            l.of(labels::REPORT_STARTED),
+            l.of(labels::REPORT_CALLS),
+            l.of(labels::REPORT_BILLED_ANSWERS),
+            l.of(labels::REPORT_EXIT),
         ]));
         for c in costs {
             h.push_str("<tr>");

@@ -7,6 +7,7 @@ use super::ReportOptions;
 use super::html::{esc, table, td, td_nw};
 use crate::credit::Rank;
 use crate::store::SupplierRow;
+use crate::view::lang::labels;
 use crate::view::{Assessment, Flag, ListColumns, reading};
 
 /// One row of the needs-attention table.
@@ -92,7 +93,7 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
     let _ = write!(
         h,
         "<details><summary>{}</summary>",
-        lang.tr("详情", "details")
+        lang.of(labels::REPORT_ROW_DETAILS)
     );
     if !s.registrations.is_empty() {
         let levels: Vec<String> = s
@@ -103,12 +104,12 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
         table(
             h,
             &[
-                lang.tr("海关注册编码", "customs reg. no."),
-                lang.tr("注册海关", "customs office"),
-                lang.tr("经营类别", "trade type"),
-                lang.tr("信用等级", "credit level"),
-                lang.tr("认定时间", "rated on"),
-                lang.tr("注销标志", "cancelled"),
+                lang.of(labels::REPORT_ROW_CUSTOMS_REG_NO),
+                lang.of(labels::REPORT_ROW_CUSTOMS_OFFICE),
+                lang.of(labels::REPORT_ROW_TRADE_TYPE),
+                lang.of(labels::REPORT_ROW_CREDIT_LEVEL),
+                lang.of(labels::REPORT_ROW_RATED_ON),
+                lang.of(labels::REPORT_ROW_CANCELLED),
             ],
             s.registrations.iter().zip(&levels).map(|(r, level)| {
                 vec![
@@ -126,11 +127,11 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
         table(
             h,
             &[
-                lang.tr("处罚日期", "date"),
-                lang.tr("海关注册编码", "customs reg. no."),
-                lang.tr("决定书文号", "decision no."),
-                lang.tr("案件性质", "case"),
-                lang.tr("当事人", "party"),
+                lang.of(labels::REPORT_ROW_DATE),
+                lang.of(labels::REPORT_ROW_CUSTOMS_REG_NO),
+                lang.of(labels::REPORT_ROW_DECISION_NO),
+                lang.of(labels::REPORT_ROW_CASE),
+                lang.of(labels::REPORT_ROW_PARTY),
             ],
             s.punishments.iter().map(|p| {
                 vec![
@@ -144,7 +145,7 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
         );
     }
     if !s.history.is_empty() {
-        let _ = write!(h, "<p>{}", lang.tr("历次筛查：", "Screenings: "));
+        let _ = write!(h, "<p>{}", lang.of(labels::REPORT_ROW_SCREENINGS));
         let steps: Vec<String> = s
             .history
             .iter()

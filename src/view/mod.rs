@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 
 pub use columns::{ListColumns, extra_map};
 pub use lang::Lang;
+use lang::labels;
 pub use zone::Zone;
 
 use crate::changes::{ChangeKind, is_cancelled};
@@ -27,7 +28,7 @@ pub fn row_reason(s: &SupplierRow, a: &Assessment, lang: Lang, window: Window) -
     }
     format!(
         "{reason}{}{}",
-        lang.tr("；", "; "),
+        lang.of(labels::REASON_SEPARATOR),
         lang.shared_with(&s.shared_with)
     )
 }
@@ -316,14 +317,11 @@ impl Assessment {
         for f in &self.flags {
             parts.push(match f {
                 Flag::SeverelyDishonest => lang
-                    .tr(
-                        "海关认定严重失信企业",
-                        "rated severely dishonest by customs",
-                    )
+                    .of(labels::REASON_RATED_SEVERELY_DISHONEST_BY_CUSTOMS)
                     .into(),
                 Flag::Dishonest => format!(
                     "{}{}",
-                    lang.tr("海关认定失信企业：", "rated dishonest by customs: "),
+                    lang.of(labels::REASON_RATED_DISHONEST_BY_CUSTOMS),
                     self.level
                 ),
                 Flag::UnreadableRecord => match lang {
@@ -340,29 +338,23 @@ impl Assessment {
                 Flag::Inconsistent => {
                     let why = self.doubt.as_deref().unwrap_or_default();
                     let head = match self.state {
-                        KeyState::Parked => lang.tr(
-                            "接口答复无法读取，已暂停查询",
-                            "vendor answer unreadable, parked",
-                        ),
-                        _ => lang.tr(
-                            "接口答复前后不一致，仅保存已购页",
-                            "vendor answer inconsistent, only the pages bought are kept",
-                        ),
+                        KeyState::Parked => lang.of(labels::REASON_VENDOR_ANSWER_UNREADABLE_PARKED),
+                        _ => lang.of(labels::REASON_VENDOR_ANSWER_INCONSISTENT_ONLY_THE_PAGES),
                     };
                     if why.is_empty() {
                         head.to_string()
                     } else {
-                        format!("{head}{}{why}", lang.tr("：", ": "))
+                        format!("{head}{}{why}", lang.of(labels::REASON_SEPARATOR_2))
                     }
                 }
                 Flag::Worse => format!(
                     "{}{}",
-                    lang.tr("较上次筛查：", "since the previous screening: "),
+                    lang.of(labels::REASON_SINCE_THE_PREVIOUS_SCREENING),
                     self.worse
                         .iter()
                         .map(|k| lang.change(*k))
                         .collect::<Vec<_>>()
-                        .join(lang.tr("、", ", "))
+                        .join(lang.of(labels::REASON_SEPARATOR_3))
                 ),
                 Flag::Punished => match lang {
                     Lang::Zh => format!(
@@ -382,12 +374,10 @@ impl Assessment {
                     Lang::Zh => format!("{}个海关注册已注销", self.cancelled),
                     Lang::En => format!("{} customs registration(s) cancelled", self.cancelled),
                 },
-                Flag::NotFound => lang
-                    .tr("未查到海关进出口信用数据", "no customs credit data found")
-                    .into(),
+                Flag::NotFound => lang.of(labels::REASON_NO_CUSTOMS_CREDIT_DATA_FOUND).into(),
             });
         }
-        parts.join(lang.tr("；", "; "))
+        parts.join(lang.of(labels::REASON_SEPARATOR))
     }
 
     /// The latest punishment's day, or empty.
@@ -420,8 +410,8 @@ pub fn change_values(lang: Lang, c: &ChangeRow) -> (String, String) {
             (count(c.before.punishments), count(c.after.punishments))
         }
         Some(ChangeKind::Cancelled) => (
-            lang.tr("正常", "active").to_string(),
-            lang.tr("注销", "cancelled").to_string(),
+            lang.of(labels::REASON_ACTIVE).to_string(),
+            lang.of(labels::REASON_CANCELLED).to_string(),
         ),
         _ => (side(&c.before), side(&c.after)),
     }

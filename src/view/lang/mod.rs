@@ -1,6 +1,9 @@
 //! The language people read: Chinese first (`--lang zh`, the default), English with `--lang en`.
-//! Every label the report, the workbook and `changes` show goes through [`Lang::tr`] or one of the
-//! label functions here, so both languages stay side by side in one place.
+//! Every label the report, the workbook, `changes` and the reasons show is here: fixed ones in
+//! [`labels`] (read with [`Lang::of`]), the ones built from values in the functions below, so
+//! both languages stay side by side in one place.
+
+pub mod labels;
 
 use crate::changes::ChangeKind;
 use crate::credit::Rank;
@@ -16,7 +19,19 @@ pub enum Lang {
     En,
 }
 
+/// A fixed label in both languages ([`labels`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
 impl Lang {
+    /// A label of [`labels`] in this language.
+    pub fn of(self, label: Label) -> &'static str {
+        self.tr(label.zh, label.en)
+    }
+
     /// The text in this language.
     pub fn tr(self, zh: &'static str, en: &'static str) -> &'static str {
         match self {
