@@ -248,6 +248,10 @@ pub struct SimArgs {
     /// Print the dataset's companies as CSV (name, uscc, reg_no, registrations) and exit.
     #[arg(long)]
     pub list_companies: bool,
+    /// Change the data before serving, from a script (`KEY level LEVEL`, `KEY punish DATE`,
+    /// `KEY cancel`, `KEY gone`, one per line); `POST /__sim/changes` does it while running.
+    #[arg(long, value_name = "FILE")]
+    pub changes: Option<PathBuf>,
     #[command(flatten)]
     pub faults: FaultArgs,
 }

@@ -17,7 +17,26 @@ pub(super) async fn simulate(args: SimArgs) -> anyhow::Result<ExitCode> {
         ignore_broken_pipe(list_companies(&mut out, &ds))?;
         return Ok(ExitCode::Ok);
     }
+    let script = match &args.changes {
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     let handle = simulator::spawn(cfg, args.listen).await?;
+    if let Some((name, script)) = script {
+        let applied =
+            handle.with_dataset(|ds| simulator::changes::apply_script(ds, &name, &script));
+        match applied {
+            Ok(n) => eprintln!("{name}: {n} change(s) applied to the data"),
+            Err(e) => {
+                handle.shutdown();
+                return Err(e.into());
+            }
+        }
+    }
     eprintln!(
         "qcc-credit simulator listening on {} ({}{}); stats at {}/__sim/stats; Ctrl-C stops it",
         handle.base_url(),

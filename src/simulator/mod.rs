@@ -6,6 +6,7 @@
 //! vendor is known for. It counts every call and every billed answer per key (`GET /__sim/stats`)
 //! so tests can prove that nothing was paid twice.
 
+pub mod changes;
 pub mod dataset;
 mod handler;
 mod style;
@@ -251,6 +252,7 @@ pub async fn spawn(cfg: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandl
         .route("/OperationCheck/GetList", get(handler::get_list))
         .route("/__sim/stats", get(stats))
         .route("/__sim/reset-quota", post(reset))
+        .route("/__sim/changes", post(change_data))
         .with_state(shared.clone());
     let stop = CancellationToken::new();
     let s2 = stop.clone();
@@ -274,6 +276,22 @@ fn today() -> i64 {
 
 async fn stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
     Json(lock(&s.stats).clone())
+}
+
+/// `POST /__sim/changes`: a script of [`changes`] applied to the data now; 400 naming the line
+/// when one is wrong (nothing is applied then).
+async fn change_data(
+    State(s): State<Arc<Shared>>,
+    script: String,
+) -> (axum::http::StatusCode, String) {
+    let mut data = s.data.write().unwrap_or_else(|e| e.into_inner());
+    match changes::apply_script(&mut data, "request body", &script) {
+        Ok(n) => (
+            axum::http::StatusCode::OK,
+            format!("{n} change(s) applied\n"),
+        ),
+        Err(e) => (axum::http::StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
 }
 
 async fn reset(State(s): State<Arc<Shared>>) -> &'static str {

@@ -253,3 +253,78 @@ async fn repeated_queries_get_110_and_in_flight_over_the_ceiling_gets_122() {
     assert_eq!(got.iter().filter(|s| *s == "122").count(), 2, "{got:?}");
     assert_eq!(got.iter().filter(|s| *s == "200").count(), 2, "{got:?}");
 }
+
+/// A script posted to `/__sim/changes` between two screenings (a level lowered, a punishment
+/// added, a registration cancelled, a company gone) is what the re-screen finds; a wrong line is
+/// refused with its number and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_script_between_two_screenings_shows_as_changes() {
+    let app = spawn_app(small_sim()).await;
+    let (cos, input) = app.uscc_list(40..60);
+    let clean = |c: &&qcc_credit::simulator::Company| {
+        c.records.iter().all(|r| {
+            let l = r["IdentifyLevel"].as_str().unwrap_or("");
+            !l.contains("失信") && !["C", "D", ""].contains(&l)
+        }) && c.records.iter().all(|r| r["CancelFlag"] == "正常")
+    };
+    let mut fine = cos.iter().filter(clean);
+    let (lowered, cancelled) = (fine.next().unwrap(), fine.next().unwrap());
+    let punished = &cos[3];
+    let gone = &cos[4];
+    assert_eq!(app.run(&input, &[]).await.status.code(), Some(0));
+    let base = app.sim.base_url();
+    let post = |body: String| {
+        let url = format!("{base}/__sim/changes");
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let bad = post(format!(
+        "{} level 失信企业\n{} punish soon\n",
+        lowered.uscc, punished.uscc
+    ))
+    .await;
+    assert_eq!(
+        bad,
+        (
+            400,
+            "request body line 2: punish needs a date, YYYY-MM-DD\n".into()
+        )
+    );
+    let script = format!(
+        "{} level 失信企业\n{} punish 2026-11-20\n{} cancel\n{} gone\n",
+        lowered.uscc, punished.uscc, cancelled.uscc, gone.uscc
+    );
+    assert_eq!(post(script).await, (200, "4 change(s) applied\n".into()));
+    let next_night = ["--refresh-older-than", "0s", "--clock-shift", "2"];
+    let out = app.run(&input, &next_night).await;
+    assert_eq!(out.status.code(), Some(0));
+    let out = app.on_db("changes", &["--format", "jsonl"]).await;
+    let found: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (
+                v["key"].as_str().unwrap().to_string(),
+                v["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (key, kind) in [
+        (&lowered.uscc, "level_worse"),
+        (&punished.uscc, "new_punishment"),
+        (&cancelled.uscc, "cancelled"),
+        (&gone.uscc, "no_longer_found"),
+    ] {
+        assert!(
+            found.contains(&(key.clone(), kind.to_string())),
+            "{key} {kind} not in {found:?}"
+        );
+    }
+}
