@@ -179,11 +179,6 @@ impl Pager {
         Step::More
     }
 
-    /// The last `n` records taken.
-    pub fn last(&self, n: usize) -> &[RawRecord] {
-        &self.records[self.records.len().saturating_sub(n)..]
-    }
-
     /// A 201 on a later page ends paging; on the first page the key is not found.
     pub fn finish(self) -> Outcome {
         if self.records.is_empty() {

@@ -89,8 +89,8 @@ const FIRST: Curve = Curve {
 };
 
 struct State {
-    /// The curve of the current episode.
-    curve: Curve,
+    /// Whether the current episode is at the vendor's ceiling, found before.
+    at_ceiling: bool,
     /// The rate calls may leave at now.
     fill: f64,
     /// The next free slot on the grid.
@@ -112,6 +112,13 @@ struct State {
     throttles: u64,
     /// The measured rates at which the vendor started throttling, one per cut.
     held_at: Vec<f64>,
+}
+
+impl State {
+    /// The curve of the current episode.
+    fn curve(&self) -> Curve {
+        if self.at_ceiling { KNOWN } else { FIRST }
+    }
 }
 
 /// Shared by the dispatcher and every worker.
@@ -156,7 +163,7 @@ impl Throttle {
             floor: (qps / 64.0).clamp(0.01, 0.2),
             cfg,
             state: Mutex::new(State {
-                curve: FIRST,
+                at_ceiling: false,
                 fill: qps,
                 next_slot: Instant::now(),
                 burst: burst.max(1),
@@ -282,7 +289,7 @@ impl Throttle {
     fn recover(&self, s: &mut State, now: Instant) {
         let Some(cut) = s.last_cut else { return };
         let t = now.duration_since(cut).as_secs_f64();
-        let Curve { beta, hold, probe } = s.curve;
+        let Curve { beta, hold, probe } = s.curve();
         let target = s.last_max * hold;
         let k = ((hold - beta) * s.last_max / SCALE).cbrt();
         let cubic = if t < k {
@@ -337,7 +344,7 @@ impl Throttle {
         if !clustered {
             // At a known ceiling, a lone 120 is the rate touching it (calls sent evenly arrive
             // bunched): a step down as small as the slow probe's climb of several seconds.
-            if s.curve.hold == KNOWN.hold && s.fill >= NUDGE_ABOVE * s.last_max {
+            if s.at_ceiling && s.fill >= NUDGE_ABOVE * s.last_max {
                 s.last_max *= 1.0 - NUDGE;
                 s.fill *= 1.0 - NUDGE;
             }
@@ -362,21 +369,18 @@ impl Throttle {
         } else {
             // Throttled again near where it was before: that is the vendor's ceiling.
             let before = median(&s.held_at);
-            s.curve = match before {
-                Some(c) if (at - c).abs() <= SAME_CEILING * c => KNOWN,
-                _ => FIRST,
-            };
+            s.at_ceiling = before.is_some_and(|c| (at - c).abs() <= SAME_CEILING * c);
             s.held_at.push(at);
             // At a known ceiling, where it is: the median of every episode, so that one cut
             // taken early (jitter bunched a few calls) does not lower it, and a ceiling that
             // moves is followed once most episodes say so.
-            s.last_max = match s.curve {
-                c if c.hold == KNOWN.hold => median(&s.held_at).unwrap_or(at),
-                _ => at,
+            s.last_max = match s.at_ceiling {
+                true => median(&s.held_at).unwrap_or(at),
+                false => at,
             };
         }
         s.last_cut = Some(now);
-        s.fill = (at * s.curve.beta).max(self.floor);
+        s.fill = (at * s.curve().beta).max(self.floor);
         s.burst = 1;
         // About one latency, and at least until fewer of our calls than the vendor let through
         // are left in its last second: a vendor that counts every call it receives in a

@@ -29,6 +29,18 @@ pub enum DataChange {
     Gone { key: String },
 }
 
+impl DataChange {
+    /// The company it changes, as the script names it.
+    pub fn key(&self) -> &str {
+        match self {
+            DataChange::Level { key, .. }
+            | DataChange::Punish { key, .. }
+            | DataChange::Cancel { key }
+            | DataChange::Gone { key } => key,
+        }
+    }
+}
+
 /// A script line that is not a change, or a change to a company the data does not hold.
 #[derive(Debug, thiserror::Error)]
 #[error("{source_name} line {line}: {what}")]
@@ -92,12 +104,7 @@ pub fn apply_script(
 ) -> Result<usize, ChangeError> {
     let changes = parse(source_name, script)?;
     for (line, change) in &changes {
-        let key = match change {
-            DataChange::Level { key, .. }
-            | DataChange::Punish { key, .. }
-            | DataChange::Cancel { key }
-            | DataChange::Gone { key } => key,
-        };
+        let key = change.key();
         if ds.lookup(key).is_none() {
             return Err(ChangeError {
                 source_name: source_name.to_string(),

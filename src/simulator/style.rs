@@ -39,6 +39,11 @@ impl JsonStyle {
     }
 }
 
+/// `", "` before every member or item but the first.
+fn separator<W: ?Sized + io::Write>(w: &mut W, first: bool) -> io::Result<()> {
+    if first { Ok(()) } else { w.write_all(b", ") }
+}
+
 /// serde_json's compact output with `", "` between members and `": "` after a key.
 struct Spaced;
 
@@ -48,7 +53,7 @@ impl Formatter for Spaced {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
+        separator(w, first)
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -56,7 +61,7 @@ impl Formatter for Spaced {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
+        separator(w, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {

@@ -116,18 +116,23 @@ fn key_frame(
     key_id: i64,
     page: i64,
 ) -> rusqlite::Result<Option<(i64, Vec<u8>)>> {
-    let frame: Option<(i64, Vec<u8>)> = tx
-        .prepare_cached(
-            "SELECT c.id, c.body FROM evidence_refs r JOIN calls c ON c.id = r.call_id
-             WHERE r.key_id = ?1 AND r.page = ?2 AND c.body_ref IS NULL AND c.body IS NOT NULL",
-        )?
-        .query_row(params![key_id, page], |r| Ok((r.get(0)?, r.get(1)?)))
+    let id: Option<i64> = tx
+        .prepare_cached("SELECT call_id FROM evidence_refs WHERE key_id = ?1 AND page = ?2")?
+        .query_row(params![key_id, page], |r| r.get(0))
         .optional()?;
-    let Some((id, stored)) = frame else {
+    let Some(id) = id else {
         return Ok(None);
     };
     // A key frame that cannot be read is not a reference: the new body stands alone.
-    Ok(evidence::unpack(&stored, None).ok().map(|body| (id, body)))
+    Ok(key_frame_body(tx, id).ok().map(|body| (id, body)))
+}
+
+/// The body of call `id`, a frame against the dictionary.
+fn key_frame_body(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Vec<u8>> {
+    let frame: Vec<u8> = conn
+        .prepare_cached("SELECT body FROM calls WHERE id = ?1 AND body_ref IS NULL")?
+        .query_row([id], |r| r.get(0))?;
+    evidence::unpack(&frame, None).map_err(to_sql_error)
 }
 
 /// A stored body as received: its frame unpacked, against its reference's body when it has one.
@@ -136,15 +141,7 @@ pub(super) fn body_of(
     stored: &[u8],
     body_ref: Option<i64>,
 ) -> rusqlite::Result<Vec<u8>> {
-    let reference = match body_ref {
-        None => None,
-        Some(id) => {
-            let frame: Vec<u8> = conn
-                .prepare_cached("SELECT body FROM calls WHERE id = ?1 AND body_ref IS NULL")?
-                .query_row([id], |r| r.get(0))?;
-            Some(evidence::unpack(&frame, None).map_err(to_sql_error)?)
-        }
-    };
+    let reference = body_ref.map(|id| key_frame_body(conn, id)).transpose()?;
     evidence::unpack(stored, reference.as_deref()).map_err(to_sql_error)
 }
 

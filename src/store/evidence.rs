@@ -90,11 +90,12 @@ pub fn pack(body: &[u8], reference: Option<&[u8]>) -> Result<Packed, EvidenceErr
             compress(cctx, body)
         })
     };
+    let packed = |bytes, against_reference| Packed {
+        bytes,
+        against_reference,
+    };
     let Some(reference) = reference else {
-        return Ok(Packed {
-            bytes: against_dictionary()?,
-            against_reference: false,
-        });
+        return Ok(packed(against_dictionary()?, false));
     };
     let mut cctx = CCtx::create();
     set_frame(&mut cctx, DELTA_LEVEL)?;
@@ -102,22 +103,13 @@ pub fn pack(body: &[u8], reference: Option<&[u8]>) -> Result<Packed, EvidenceErr
     let delta = compress(&mut cctx, body)?;
     // Nearly the same as its reference (the usual nightly answer): no need to try the dictionary.
     if delta.len() <= SMALL_DELTA + body.len() / 32 {
-        return Ok(Packed {
-            bytes: delta,
-            against_reference: true,
-        });
+        return Ok(packed(delta, true));
     }
     let keyframe = against_dictionary()?;
     Ok(if delta.len() < keyframe.len() {
-        Packed {
-            bytes: delta,
-            against_reference: true,
-        }
+        packed(delta, true)
     } else {
-        Packed {
-            bytes: keyframe,
-            against_reference: false,
-        }
+        packed(keyframe, false)
     })
 }
 
