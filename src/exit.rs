@@ -16,7 +16,8 @@ pub enum ExitCode {
     /// Finished, but some keys are `deferred` or `failed` (run again later) or `parked` (their
     /// answers could not be read: look, then run with `--retry-failed`).
     Incomplete = 5,
-    /// Finished, and `--fail-on-change worse` found something that got worse.
+    /// Finished, and `--fail-on-change worse` found something that got worse, or
+    /// `--fail-on-open-alerts` saw this run open alerts.
     Worse = 6,
     /// The vendor could not be reached (refused, DNS, TLS, proxy) for a run of attempts with no
     /// answer; nothing was billed for them. Resumable once the network is back.
@@ -28,6 +29,57 @@ pub enum ExitCode {
 impl ExitCode {
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// Every code, in the order the README's table lists them.
+    pub const ALL: [ExitCode; 9] = [
+        ExitCode::Ok,
+        ExitCode::Error,
+        ExitCode::Usage,
+        ExitCode::Quota,
+        ExitCode::Fatal,
+        ExitCode::Incomplete,
+        ExitCode::Worse,
+        ExitCode::Unreachable,
+        ExitCode::Interrupted,
+    ];
+
+    /// The code a process exited with, when it is one of ours.
+    pub fn from_code(code: i32) -> Option<ExitCode> {
+        ExitCode::ALL
+            .into_iter()
+            .find(|c| i32::from(c.code()) == code)
+    }
+
+    /// The meaning in a short phrase, in the language people read (`3 配额或计费上限，可续跑`).
+    pub fn meaning_in(self, lang: crate::view::Lang) -> &'static str {
+        let (zh, en) = match self {
+            ExitCode::Ok => ("全部完成", "every key reached a final state"),
+            ExitCode::Error => ("出错停止", "stopped on an error"),
+            ExitCode::Usage => ("命令行用法错误", "command-line usage error"),
+            ExitCode::Quota => (
+                "达到配额或计费上限，已停止，可续跑",
+                "stopped on quota or billing; resumable",
+            ),
+            ExitCode::Fatal => (
+                "密钥或权限被拒绝，请检查配置",
+                "credentials or permission rejected",
+            ),
+            ExitCode::Incomplete => (
+                "已完成，部分供应商稍后重查",
+                "finished; some keys to retry later",
+            ),
+            ExitCode::Worse => (
+                "已完成，发现变差或新提醒",
+                "finished; something got worse or alerts opened",
+            ),
+            ExitCode::Unreachable => (
+                "无法连接接口，请检查网络",
+                "the vendor could not be reached",
+            ),
+            ExitCode::Interrupted => ("被中断，已保存，可续跑", "interrupted; saved and resumable"),
+        };
+        lang.tr(zh, en)
     }
 
     /// What the code tells the person reading the run summary.
@@ -48,7 +100,8 @@ impl ExitCode {
                 "interrupted: everything answered is saved; run the same command to resume"
             }
             ExitCode::Worse => {
-                "something got worse (--fail-on-change worse): see `qcc-credit changes`"
+                "something got worse (--fail-on-change worse) or alerts were opened \
+                 (--fail-on-open-alerts): see `qcc-credit changes` and `qcc-credit review --list --open`"
             }
             ExitCode::Unreachable => {
                 "the vendor could not be reached: check the network, proxy and --base-url, then run again"

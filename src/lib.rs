@@ -29,6 +29,7 @@ pub mod normalize;
 pub mod outfile;
 pub mod qcc;
 pub mod report;
+pub mod review;
 pub mod rng;
 pub mod screen;
 pub mod secrets;

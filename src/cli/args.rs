@@ -106,6 +106,44 @@ pub enum Command {
         #[arg(long, default_value = "3y")]
         punished_within: Window,
     },
+    /// Decide alerts (one at a time, or from the workbook's 需关注 sheet), or list them with
+    /// where they stand.
+    Review(ReviewArgs),
+    /// One supplier's evidence page: its cells, every screening and call with the vendor's
+    /// OrderNumber, registrations, punishments, level history and decisions (HTML, A4, prints
+    /// to PDF).
+    Evidence {
+        #[arg(long)]
+        db: PathBuf,
+        #[command(flatten)]
+        select: SelectArgs,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// A punishment this recent puts a supplier on the needs-attention list: 3y, 18mo, 90d.
+        #[arg(long, default_value = "3y")]
+        punished_within: Window,
+    },
+    /// Runs, calls and decisions for an auditor who does not use SQL.
+    Audit {
+        #[arg(long)]
+        db: PathBuf,
+        /// Only what happened on or after this local date (YYYY-MM-DD, midnight in --tz) or
+        /// instant.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Csv)]
+        format: AuditFormat,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// CSV without the UTF-8 byte-order mark.
+        #[arg(long)]
+        no_bom: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         #[arg(value_enum)]
@@ -130,6 +168,59 @@ pub struct ViewArgs {
 }
 
 pub use crate::export::changes::ChangesFormat;
+
+pub use crate::export::audit::AuditFormat;
+
+/// Which supplier row: by its id cell, the row the sheet shows, or the code queried.
+#[derive(Debug, Clone, clap::Args)]
+#[group(multiple = false)]
+pub struct SelectArgs {
+    /// The supplier's id cell as the list shows it.
+    #[arg(long)]
+    pub supplier: Option<String>,
+    /// The row number the file or sheet shows.
+    #[arg(long)]
+    pub row: Option<u64>,
+    /// The code (or name) queried.
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[arg(long)]
+    pub db: PathBuf,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// The decision: cleared (误报已排除), accepted (接受风险), blocked (停止合作), escalated (上报).
+    #[arg(long, value_enum, requires = "note")]
+    pub decision: Option<crate::view::Verdict>,
+    /// Why: kept with the decision in the audit trail.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Who decided (default: the login name).
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Import the decisions filled in a workbook's 需关注 sheet (`export --format xlsx`).
+    #[arg(long, value_name = "FILE.xlsx", conflicts_with_all = ["decision", "list"])]
+    pub import: Option<PathBuf>,
+    /// List the alerts with their state.
+    #[arg(long, conflicts_with = "decision")]
+    pub list: bool,
+    /// With --list: only the alerts that need a decision.
+    #[arg(long, requires = "list")]
+    pub open: bool,
+    #[arg(long, value_enum, default_value_t = crate::review::ListFormat::Text)]
+    pub format: crate::review::ListFormat,
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// A punishment this recent puts a supplier on the needs-attention list: 3y, 18mo, 90d.
+    #[arg(long, default_value = "3y")]
+    pub punished_within: Window,
+    /// CSV without the UTF-8 byte-order mark.
+    #[arg(long)]
+    pub no_bom: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
@@ -213,6 +304,14 @@ pub struct RunArgs {
     /// Exit 6 when a re-screen found something that got worse.
     #[arg(long, value_enum)]
     pub fail_on_change: Option<FailOn>,
+    /// Exit 6 when this run opened alerts: new ones, or ones open again after a decision
+    /// because something new appeared (`qcc-credit review --list --open` shows them).
+    #[arg(long)]
+    pub fail_on_open_alerts: bool,
+    /// A punishment this recent puts a supplier on the needs-attention list (and opens an
+    /// alert): 3y, 18mo, 90d.
+    #[arg(long, default_value = "3y")]
+    pub punished_within: Window,
     /// First per-key retry delay in milliseconds (tuning).
     #[arg(long, default_value_t = 500, hide = true)]
     pub retry_base_ms: u64,

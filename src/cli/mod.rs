@@ -4,4 +4,7 @@
 pub mod args;
 pub mod options;
 
-pub use args::{ChangesFormat, Cli, Command, FailOn, FaultArgs, RunArgs, SimArgs, ViewArgs};
+pub use args::{
+    AuditFormat, ChangesFormat, Cli, Command, FailOn, FaultArgs, ReviewArgs, RunArgs, SelectArgs,
+    SimArgs, ViewArgs,
+};

@@ -47,6 +47,11 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
         retry_failed: args.retry_failed,
         progress: !args.no_progress,
         fail_on_worse: args.fail_on_change == Some(FailOn::Worse),
+        fail_on_open_alerts: args.fail_on_open_alerts,
+        review: crate::review::ReviewOptions {
+            punished_within: args.punished_within,
+            zone: crate::view::Zone::default(),
+        },
         backoff: BackoffConfig {
             retry_base: Duration::from_millis(args.retry_base_ms),
             pause: Duration::from_millis(args.slowdown_pause_ms),

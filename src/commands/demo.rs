@@ -1,14 +1,21 @@
-//! `demo`: the simulator in-process, the sample list screened against it, and what to try next.
+//! `demo`: the simulator in-process, the sample list screened against it, then a second night
+//! on which the simulator's data changes (a level falls, a punishment, a cancelled registration,
+//! a company gone), so a new user sees `changes`, open alerts and the review commands at work.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::run::screen_and_report;
 use crate::cli::options::{demo_run_args, run_options};
+use crate::credit::Rank;
 use crate::exit::ExitCode;
+use crate::key_state::KeyState;
+use crate::review::{ReviewOptions, for_each_row};
 use crate::screen;
 use crate::secrets::Credentials;
-use crate::simulator::{self, DEMO_KEY, DEMO_SECRET, Faults, SimConfig};
+use crate::simulator::{self, DEMO_KEY, DEMO_SECRET, Faults, SimConfig, SimHandle};
+use crate::store::Store;
+use crate::telemetry::escape;
 
 /// The sample list, built in so `demo` works from any directory.
 const SAMPLE: &str = include_str!("../../sample_data/suppliers.csv");
@@ -37,25 +44,120 @@ pub(super) async fn demo(db: PathBuf, input: Option<PathBuf>) -> anyhow::Result<
         sim.base_url(),
         input.display()
     );
-    let args = demo_run_args(&input, &db, &sim.base_url())?;
+    let first = night(&input, &db, &sim, false).await?;
+    if matches!(first, ExitCode::Ok | ExitCode::Incomplete) {
+        second_night(&input, &db, &sim).await?;
+    }
+    sim.shutdown();
+    next_steps(&db, &input)?;
+    Ok(first)
+}
+
+/// One screening of the list against the demo's simulator; `refresh` re-screens every answer.
+async fn night(
+    input: &Path,
+    db: &Path,
+    sim: &SimHandle,
+    refresh: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut args = demo_run_args(input, db, &sim.base_url())?;
+    if refresh {
+        args.refresh_older_than = Some(Duration::from_secs(1));
+    }
     let opts = run_options(&args, format!("demo --db {}", db.display()))?;
-    let code = screen_and_report(
+    screen_and_report(
         screen::ingest(opts)?,
         Credentials::new(DEMO_KEY, DEMO_SECRET),
     )
-    .await?;
-    sim.shutdown();
+    .await
+}
+
+/// Change four suppliers that needed no attention, then screen again.
+async fn second_night(input: &Path, db: &Path, sim: &SimHandle) -> anyhow::Result<()> {
+    let script = changes_for(db)?;
+    if script.is_empty() {
+        return Ok(());
+    }
+    let applied = sim.with_dataset(|ds| simulator::changes::apply_script(ds, "demo", &script))?;
+    println!(
+        "\nthe next night: the simulator's data changed for {applied} suppliers (a level falls, a \
+         new punishment, a cancelled registration, a company no longer found):\n{}",
+        script
+            .lines()
+            .map(|l| format!("  {}", escape(l)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Answers are stamped to the second: the re-screen asks for those older than a second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    night(input, db, sim, true).await?;
+    Ok(())
+}
+
+/// A change script for the first four found suppliers that need no attention: the first rated
+/// 高级认证企业 (or the first of them) falls to 一般信用企业, the next is punished, the next has a
+/// registration cancelled, the last is no longer found.
+fn changes_for(db: &Path) -> anyhow::Result<String> {
+    let store = Store::open_read_only(db)?;
+    let mut calm: Vec<(String, Rank)> = Vec::new();
+    for_each_row(&store, ReviewOptions::default(), |_, r| {
+        let found = r.s.row.state == KeyState::Found && r.s.first_of_key;
+        if found && r.alert.is_none() && calm.len() < 40 {
+            calm.push((r.s.row.key.clone(), Rank::of(&r.a.level)));
+        }
+        Ok(())
+    })?;
+    if calm.len() < 4 {
+        return Ok(String::new());
+    }
+    let aeo = calm
+        .iter()
+        .position(|(_, r)| *r == Rank::AdvancedCertified)
+        .unwrap_or(0);
+    let first = calm.remove(aeo).0;
+    let day = (crate::clock::now().date_naive() - chrono::Days::new(20)).format("%Y-%m-%d");
+    Ok(format!(
+        "{first} level 一般信用企业\n{} punish {day}\n{} cancel\n{} gone\n",
+        calm[0].0, calm[1].0, calm[2].0
+    ))
+}
+
+fn next_steps(db: &Path, input: &Path) -> anyhow::Result<()> {
     let d = db.display();
+    let store = Store::open_read_only(db)?;
+    let mut first_open: Option<String> = None;
+    for_each_row(&store, ReviewOptions::default(), |_, r| {
+        if first_open.is_none() && r.alert.as_ref().is_some_and(|a| a.is_open()) {
+            first_open = r.alert.as_ref().map(|a| a.supplier.clone());
+        }
+        Ok(())
+    })?;
+    let who = first_open.unwrap_or_else(|| "S10000".into());
     println!("\nnext, try:");
-    println!("  qcc-credit status --db {d}");
-    println!("  qcc-credit export --db {d} --format csv | head");
-    println!("  qcc-credit export --db {d} --format xlsx --out results.xlsx");
+    println!("  qcc-credit changes --db {d}                    # what the second night found");
+    println!(
+        "  qcc-credit review --db {d} --list --open        # the alerts waiting for a decision"
+    );
+    println!(
+        "  qcc-credit review --db {d} --supplier {who} --decision cleared --note \"核实为同名企业，非本供应商\""
+    );
+    println!(
+        "  qcc-credit evidence --db {d} --supplier {who} --out {who}.html   # one supplier's evidence page (A4, prints to PDF)"
+    );
+    println!(
+        "  qcc-credit export --db {d} --format xlsx --out results.xlsx      # fill 处置结论 in 需关注, then:"
+    );
+    println!("  qcc-credit review --db {d} --import results.xlsx");
     println!("  qcc-credit report --db {d} --out report.html");
+    println!(
+        "  qcc-credit audit --db {d} --format csv --out audit.csv            # runs, calls, alerts, decisions"
+    );
+    println!("  qcc-credit status --db {d}");
     println!(
         "  qcc-credit simulate --listen 127.0.0.1:18080   # then: QCC_KEY={DEMO_KEY} QCC_SECRET_KEY={DEMO_SECRET} qcc-credit run --input {} --db mine.sqlite --base-url http://127.0.0.1:18080",
         input.display()
     );
-    Ok(code)
+    Ok(())
 }
 
 /// `sample_data/suppliers.csv` when run from the repository, else the built-in copy beside the

@@ -1,11 +1,14 @@
 //! The commands: the only code that prints. Each takes its parsed arguments, calls the library,
 //! prints what it found, and returns the exit code cron branches on.
 
+mod audit;
 mod changes;
 mod demo;
 mod docs;
+mod evidence;
 mod export;
 mod report;
+mod review;
 mod run;
 mod simulate;
 mod status;
@@ -75,6 +78,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 punished_within,
             },
         ),
+        Command::Review(args) => review::review(args),
+        Command::Evidence {
+            db,
+            select,
+            out,
+            view,
+            punished_within,
+        } => evidence::evidence(&db, &select, &out, view, punished_within),
+        Command::Audit {
+            db,
+            since,
+            format,
+            out,
+            view,
+            no_bom,
+        } => audit::audit(&db, since.as_deref(), format, out.as_deref(), view, !no_bom),
         Command::Completions { shell } => docs::completions(shell),
         Command::Manpage => docs::manpage(),
     }
@@ -104,4 +123,17 @@ fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// An error that is a closed pipe underneath (`qcc-credit review --list | head`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().or_else(|| {
+            match c.downcast_ref::<crate::store::ExportError>() {
+                Some(crate::store::ExportError::Io(io)) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -187,5 +187,11 @@ pub(super) fn print_summary(s: &Summary) {
         "  changes since the previous screening: {} ({} worse)",
         s.changes, s.worse_changes
     );
+    if s.alerts_opened > 0 {
+        println!(
+            "  alerts this run opened: {} (`qcc-credit review --list --open` shows them)",
+            s.alerts_opened
+        );
+    }
     println!("  exit {}: {}", s.exit_code.code(), s.exit_code.meaning());
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::state_line;
 use crate::exit::ExitCode;
+use crate::review::ReviewOptions;
 use crate::store::{self, DueFilter, Store};
 use crate::telemetry::escape;
 
@@ -14,10 +15,25 @@ pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
         refresh_before: None,
         retry_failed: false,
     })?;
+    let alerts = match store.latest_file()? {
+        Some(_) => Some(crate::review::count_open(&store, ReviewOptions::default())?),
+        None => None,
+    };
     if json {
-        println!("{}", serde_json::to_string_pretty(&st)?);
+        let mut v = serde_json::to_value(&st)?;
+        if let (Some((open, decided)), Some(obj)) = (alerts, v.as_object_mut()) {
+            obj.insert("alerts_open".into(), open.into());
+            obj.insert("alerts_decided".into(), decided.into());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print_status(db, &store, &st)?;
+        if let Some((open, decided)) = alerts {
+            println!(
+                "alerts: {open} open (waiting for a decision: `qcc-credit review --list --open`), \
+                 {decided} decided"
+            );
+        }
     }
     Ok(ExitCode::Ok)
 }

@@ -3,6 +3,7 @@
 //! first, then [`RESULT_FIELDS`]. The workbook is for people: a needs-attention sheet first, then
 //! the results and the punishments, in Chinese (or `--lang en`).
 
+pub mod audit;
 pub mod changes;
 pub mod csv;
 mod jsonl;

@@ -12,14 +12,17 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{Color, Format as XFormat, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, DataValidation, Format as XFormat, FormatAlign, Workbook, Worksheet, XlsxError,
+};
 
 use super::{Error, ExportOptions};
 use crate::input::rows::{Typed, read_cell_types};
 use crate::key_state::KeyState;
 use crate::store::{InputFile, Punishment, Store, SupplierRow};
+use crate::view::alert::verdict_label;
 use crate::view::lang::labels;
-use crate::view::{Assessment, Lang, ListColumns};
+use crate::view::{Alert, AlertState, Assessment, Lang, ListColumns, Verdict};
 
 /// A cell: text stays text, a count is a number, an analyst's date stays a date.
 enum Cell {
@@ -167,10 +170,32 @@ fn attention_columns(l: Lang) -> Vec<Column> {
         col(l.of(labels::SHEET_PUNISHMENTS), 9.0),
         col(l.of(labels::SHEET_LATEST_PUNISHMENT), 12.0),
         col(l.of(labels::SHEET_REASON), 60.0),
+        col(l.of(labels::REVIEW_STATE), 24.0),
+        col(l.of(labels::REVIEW_DECISION), 14.0),
+        col(l.of(labels::REVIEW_NOTE), 36.0),
+        col(l.of(labels::REVIEW_BY), 10.0),
+        col(l.of(labels::REVIEW_AT), 18.0),
+        col(l.of(labels::SHEET_DATA_ROW), 8.0),
+        col(l.of(labels::REVIEW_CHECK_CODE), 14.0),
     ]
 }
 
-fn attention_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Cell> {
+/// The review columns after the reason: the decision columns the analyst fills (处置结论,
+/// 处置说明, 处置人; a decided alert shows its decision), the data row and the check code
+/// `review --import` reads back.
+pub(crate) const REVIEW_COLUMNS: usize = 7;
+
+fn attention_cells(
+    s: &SupplierRow,
+    a: &Assessment,
+    alert: &Alert,
+    opts: &ExportOptions,
+) -> Vec<Cell> {
+    let d = match &alert.state {
+        AlertState::Decided(d) => Some(d),
+        AlertState::Open { .. } => None,
+    };
+    let l = opts.lang;
     vec![
         text(opts.lang.basis(s.row.key_kind.as_deref())),
         text(s.row.key.clone()),
@@ -184,6 +209,16 @@ fn attention_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec
             opts.lang,
             opts.punished_within,
         )),
+        text(alert.state_text(l, opts.zone)),
+        text(
+            d.map(|d| verdict_label(&d.decision, l).to_string())
+                .unwrap_or_default(),
+        ),
+        text(d.map(|d| d.note.clone()).unwrap_or_default()),
+        text(d.map(|d| d.decided_by.clone()).unwrap_or_default()),
+        text(d.map(|d| opts.zone.show(&d.decided_at)).unwrap_or_default()),
+        num(s.row.row as f64),
+        text(alert.fingerprint.digest()),
     ]
 }
 
@@ -271,8 +306,8 @@ pub(super) fn write(
         if s.row.skipped {
             return Ok(());
         }
-        if !a.flags.is_empty() {
-            attention.push((a.sort_key(s.row.row), s.row.row));
+        if let Some(alert) = Alert::of(&s, &a, &cols) {
+            attention.push((alert.sort_key(&a, s.row.row), s.row.row));
         }
         let ident = cols.ident_cells(&s.row);
         for p in &s.punishments {
@@ -287,10 +322,14 @@ pub(super) fn write(
             continue;
         };
         let a = Assessment::of(&s, since);
+        let Some(alert) = Alert::of(&s, &a, &cols) else {
+            continue;
+        };
         let mut cells: Vec<Cell> = cols.ident_cells(&s.row).into_iter().map(text).collect();
-        cells.extend(attention_cells(&s, &a, opts));
+        cells.extend(attention_cells(&s, &a, &alert, opts));
         put_row(&mut wb, ATTENTION, &mut next, &cells).map_err(xerr)?;
     }
+    decision_list(&mut wb, &layouts[ATTENTION].1, next[ATTENTION], l).map_err(xerr)?;
     for (i, (_, columns)) in layouts.iter().enumerate() {
         let ws = wb.worksheet_from_index(i).map_err(xerr)?;
         ws.autofilter(
@@ -304,6 +343,24 @@ pub(super) fn write(
     let staged = crate::outfile::Staged::new(out)?;
     wb.save(staged.path()).map_err(xerr)?;
     staged.commit()?;
+    Ok(())
+}
+
+/// 处置结论 offers the four decisions as a drop-down list, on every alert's row.
+fn decision_list(
+    wb: &mut Workbook,
+    columns: &[Column],
+    rows: u32,
+    l: Lang,
+) -> Result<(), XlsxError> {
+    let c = (columns.len() - REVIEW_COLUMNS + 1) as u16;
+    let labels: Vec<&str> = Verdict::ALL.iter().map(|v| v.label(l)).collect();
+    let list = DataValidation::new()
+        .allow_list_strings(&labels)?
+        .set_error_title(l.of(labels::REVIEW_DECISION))?
+        .set_error_message(labels.join(" / "))?;
+    wb.worksheet_from_index(ATTENTION)?
+        .add_data_validation(1, c, rows.max(2) - 1, c, &list)?;
     Ok(())
 }
 

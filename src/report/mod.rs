@@ -8,6 +8,7 @@
 //! Memory stays flat at any list size: one pass over the rows writes the supplier table to a temp
 //! file and keeps only the rows that need attention and the recent punishments.
 
+pub mod evidence;
 mod html;
 mod page;
 mod rows;
@@ -21,7 +22,7 @@ use anyhow::Context as _;
 use crate::credit::Rank;
 use crate::key_state::KeyState;
 use crate::store::{ChangeRow, DueFilter, RunCost, Store, SupplierRow};
-use crate::view::{Assessment, Flag, Lang, ListColumns, Window, Zone};
+use crate::view::{Alert, Assessment, Flag, Lang, ListColumns, Window, Zone};
 use html::{td, td_nw};
 use page::Page;
 use rows::{attention_row, supplier_row};
@@ -40,6 +41,8 @@ pub struct ReportFigures {
     pub keys_by_state: BTreeMap<String, u64>,
     pub suppliers_by_rank: BTreeMap<String, u64>,
     pub needs_attention: usize,
+    /// Of `needs_attention`, alerts waiting for a decision.
+    pub open_alerts: usize,
     pub punishments: usize,
     pub punished_suppliers: usize,
     pub invalid_rows: usize,
@@ -48,15 +51,23 @@ pub struct ReportFigures {
     pub billed_total: i64,
 }
 
-/// A needs-attention row: its place in the order, and the data row to read it back from.
+/// A needs-attention row: its place in the order (open alerts first), and the data row to read
+/// it back from.
 struct Attention {
     order: (
+        bool,
         Option<Flag>,
         std::cmp::Reverse<usize>,
         std::cmp::Reverse<usize>,
         u64,
     ),
     row: u64,
+}
+
+impl Attention {
+    fn is_open(&self) -> bool {
+        !self.order.0
+    }
 }
 
 /// A punishment within the window, with the supplier it belongs to.
@@ -141,14 +152,14 @@ pub fn write_report(
         cols: &cols,
     };
     w.write_all(page.head(&fig).as_bytes())?;
-    w.write_all(page.attention_head(&pass).as_bytes())?;
-    for a in &pass.attention {
-        if let Some(s) = reader.at(file.id, a.row)? {
-            let assessed = Assessment::of(&s, since);
-            w.write_all(attention_row(&s, &assessed, &cols, opts).as_bytes())?;
-        }
-    }
-    w.write_all(b"</tbody></table>")?;
+    let ctx = Rows {
+        reader: &mut reader,
+        file_id: file.id,
+        cols: &cols,
+        since,
+        opts,
+    };
+    attention_tables(&mut w, &page, &fig, &pass, ctx)?;
     w.write_all(page.totals(&fig, &pass).as_bytes())?;
     w.write_all(page.punishments(&fig, &pass).as_bytes())?;
     w.write_all(page.invalid(&invalid).as_bytes())?;
@@ -163,6 +174,43 @@ pub fn write_report(
     drop(w);
     staged.commit()?;
     Ok(fig)
+}
+
+/// What reading a needs-attention row back takes.
+struct Rows<'r, 'a> {
+    reader: &'r mut crate::store::SupplierReader<'a>,
+    file_id: i64,
+    cols: &'r ListColumns,
+    since: chrono::NaiveDate,
+    opts: &'r ReportOptions,
+}
+
+/// The open alerts, most severe first, then the decided ones in a table of their own.
+fn attention_tables(
+    w: &mut impl Write,
+    page: &Page<'_>,
+    fig: &ReportFigures,
+    pass: &Pass,
+    rows: Rows<'_, '_>,
+) -> anyhow::Result<()> {
+    w.write_all(page.attention_head(fig).as_bytes())?;
+    let mut decided_head = false;
+    for a in &pass.attention {
+        if !a.is_open() && !decided_head {
+            w.write_all(b"</tbody></table>")?;
+            w.write_all(page.decided_head(fig).as_bytes())?;
+            decided_head = true;
+        }
+        if let Some(s) = rows.reader.at(rows.file_id, a.row)? {
+            let assessed = Assessment::of(&s, rows.since);
+            if let Some(alert) = Alert::of(&s, &assessed, rows.cols) {
+                let html = attention_row(&s, &assessed, &alert, rows.cols, rows.opts);
+                w.write_all(html.as_bytes())?;
+            }
+        }
+    }
+    w.write_all(b"</tbody></table>")?;
+    Ok(())
 }
 
 impl Pass {
@@ -208,9 +256,9 @@ impl Pass {
                 html: h,
             });
         }
-        if !a.flags.is_empty() {
+        if let Some(alert) = Alert::of(s, a, cols) {
             self.attention.push(Attention {
-                order: a.sort_key(s.row.row),
+                order: alert.sort_key(a, s.row.row),
                 row: s.row.row,
             });
         }
@@ -231,6 +279,7 @@ impl Pass {
             .map(|(r, n)| (r.label().to_string(), *n))
             .collect();
         fig.needs_attention = self.attention.len();
+        fig.open_alerts = self.attention.iter().filter(|a| a.is_open()).count();
         fig.punished_suppliers = self.punished;
         fig.invalid_rows = invalid.len();
         fig.changes_latest_run = changes;

@@ -40,12 +40,12 @@ impl Page<'_> {
         )
     }
 
-    pub(super) fn attention_head(&self, pass: &Pass) -> String {
+    pub(super) fn attention_head(&self, fig: &ReportFigures) -> String {
         let l = self.lang;
         let mut h = format!(
             "<h2 id=\"needs-attention\">{} ({})</h2><p class=\"meta\">{}</p>",
             l.of(labels::REPORT_NEEDS_ATTENTION),
-            pass.attention.len(),
+            fig.open_alerts,
             esc(&match l {
                 Lang::Zh => format!(
                     "严重失信、失信（含C/D类）、{}受海关处罚、有海关注册已注销、未查到海关数据、或较上次筛查变差的供应商，按严重程度排序。",
@@ -58,6 +58,14 @@ impl Page<'_> {
             })
         );
         h.push_str("<table id=\"attention\"><thead>");
+        h.push_str(&header_row(&self.attention_headers(false)));
+        h.push_str("</thead><tbody>");
+        h
+    }
+
+    /// The columns of the needs-attention tables; the decided one adds the decision.
+    fn attention_headers(&self, decided: bool) -> Vec<&str> {
+        let l = self.lang;
         let mut head: Vec<&str> = self.cols.ident_headers();
         head.extend(l.basis_headers());
         head.extend([
@@ -67,7 +75,28 @@ impl Page<'_> {
             l.of(labels::REPORT_LATEST_PUNISHMENT),
             l.of(labels::REPORT_REASON),
         ]);
-        h.push_str(&header_row(&head));
+        if decided {
+            head.extend([
+                l.of(labels::REVIEW_DECISION),
+                l.of(labels::REVIEW_NOTE),
+                l.of(labels::REVIEW_BY),
+                l.of(labels::REVIEW_AT),
+            ]);
+        } else {
+            head.push(l.of(labels::REVIEW_STATE));
+        }
+        head
+    }
+
+    /// The decided alerts: nothing new since their decision.
+    pub(super) fn decided_head(&self, fig: &ReportFigures) -> String {
+        let l = self.lang;
+        let mut h = format!(
+            "<h3 id=\"decided-alerts\">{} ({})</h3><table id=\"decided\"><thead>",
+            l.of(labels::REVIEW_DECIDED_SECTION),
+            fig.needs_attention - fig.open_alerts
+        );
+        h.push_str(&header_row(&self.attention_headers(true)));
         h.push_str("</thead><tbody>");
         h
     }

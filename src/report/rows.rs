@@ -7,13 +7,15 @@ use super::ReportOptions;
 use super::html::{esc, table, td, td_nw};
 use crate::credit::Rank;
 use crate::store::SupplierRow;
+use crate::view::alert::verdict_label;
 use crate::view::lang::labels;
-use crate::view::{Assessment, Flag, ListColumns, reading};
+use crate::view::{Alert, AlertState, Assessment, Flag, ListColumns, reading};
 
 /// One row of the needs-attention table.
 pub(super) fn attention_row(
     s: &SupplierRow,
     a: &Assessment,
+    alert: &Alert,
     cols: &ListColumns,
     opts: &ReportOptions,
 ) -> String {
@@ -39,6 +41,15 @@ pub(super) fn attention_row(
         &crate::view::row_reason(s, a, lang, opts.punished_within),
         false,
     );
+    match &alert.state {
+        AlertState::Decided(d) => {
+            td(&mut h, verdict_label(&d.decision, lang), false);
+            td(&mut h, &d.note, false);
+            td(&mut h, &d.decided_by, false);
+            td_nw(&mut h, &opts.zone.show(&d.decided_at));
+        }
+        AlertState::Open { .. } => td(&mut h, &alert.state_text(lang, opts.zone), false),
+    }
     h.push_str("</tr>\n");
     h
 }

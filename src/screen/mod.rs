@@ -65,6 +65,10 @@ pub struct RunOptions {
     pub retry_failed: bool,
     pub progress: bool,
     pub fail_on_worse: bool,
+    /// `--fail-on-open-alerts`: exit 6 when this run opened alerts.
+    pub fail_on_open_alerts: bool,
+    /// How the alerts the run opens are judged (`--punished-within`).
+    pub review: crate::review::ReviewOptions,
     pub backoff: BackoffConfig,
     pub batch: BatchConfig,
     /// The command line as given, for the runs table (credentials are never on it).
@@ -90,6 +94,8 @@ pub struct Summary {
     pub elapsed_secs: f64,
     pub changes: u64,
     pub worse_changes: u64,
+    /// Alerts this run opened: new, or open again after a decision.
+    pub alerts_opened: u64,
     pub slowdowns: u64,
     /// The rate (calls/s) at which the vendor began answering 120/122, when it did.
     pub vendor_rate: Option<f64>,
@@ -292,6 +298,7 @@ impl Ingested {
             elapsed_secs: self.started.elapsed().as_secs_f64(),
             changes: 0,
             worse_changes: 0,
+            alerts_opened: 0,
             slowdowns: 0,
             vendor_rate: None,
             stop: None,
@@ -408,6 +415,16 @@ impl Ingested {
         (summary.calls, summary.unreached) = store.calls_in_run(run_id)?;
         (summary.changes, summary.worse_changes) = store.changes_in_run(run_id)?;
         let reason = stopper.reason();
+        summary.alerts_opened = match crate::review::record_opened(store, run_id, self.opts.review)
+        {
+            Ok(opened) => opened.len() as u64,
+            // The database that failed the writer may refuse this too; the summary still stands.
+            Err(e) if matches!(reason, Some(StopReason::Storage { .. })) => {
+                tracing::warn!("could not record the alerts this run opened: {e}");
+                0
+            }
+            Err(e) => return Err(e),
+        };
         let incomplete: u64 = KeyState::ALL
             .iter()
             .filter(|s| s.is_unfinished())
@@ -418,6 +435,7 @@ impl Ingested {
             None if stopper.token.is_cancelled() => ExitCode::Error,
             None if incomplete > 0 => ExitCode::Incomplete,
             None if self.opts.fail_on_worse && summary.worse_changes > 0 => ExitCode::Worse,
+            None if self.opts.fail_on_open_alerts && summary.alerts_opened > 0 => ExitCode::Worse,
             None => ExitCode::Ok,
         };
         summary.stop = reason.as_ref().map(|r| format!("{r:?}"));

@@ -155,6 +155,20 @@ pub(super) fn body_message(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<OnlyMessage>(body).ok()?.message
 }
 
+/// The `OrderNumber` a body states, as the vendor wrote it (a number as its digits).
+pub(super) fn body_order_number(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct OnlyOrder {
+        #[serde(rename = "OrderNumber")]
+        order: Option<serde_json::Value>,
+    }
+    match serde_json::from_slice::<OnlyOrder>(body).ok()?.order? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
 fn to_sql_error(e: evidence::EvidenceError) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }

@@ -16,6 +16,7 @@ mod queries;
 mod queue;
 pub mod records;
 mod resume;
+mod review;
 mod runs;
 mod scan;
 mod suppliers;
@@ -31,6 +32,7 @@ pub use ingest::IngestSummary;
 pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, ScreeningBrief};
 pub use queue::{DueFilter, WorkItem};
 pub use resume::Paid;
+pub use review::{AlertRow, AuditCall, AuditRun, DecisionRow, NewDecision};
 pub use runs::{RunCost, RunInfo, StatusCounts};
 pub use suppliers::{
     PastScreening, Punishment, Registration, StoredChange, SupplierReader, SupplierRow,
@@ -72,6 +74,7 @@ const MIGRATIONS: &[Migration] = &[
     // Version 13: every body as the bytes received, compressed; shapes and pending pages go.
     Migration::Rust(legacy::migrate_to_evidence),
     Migration::Sql(include_str!("../../migrations/0014_keys_key_index.sql")),
+    Migration::Sql(include_str!("../../migrations/0015_review.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

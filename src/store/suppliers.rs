@@ -51,11 +51,14 @@ pub struct PastScreening {
     pub levels: Vec<String>,
 }
 
-/// A change for the worse stored against a key's current screening.
+/// A change for the worse stored against one of a key's screenings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredChange {
+    pub id: i64,
+    pub screening_id: i64,
     pub kind: String,
     pub detail: String,
+    pub detected_at: String,
 }
 
 /// An input row and everything the analyst's outputs say about its key.
@@ -68,8 +71,11 @@ pub struct SupplierRow {
     pub punishments: Vec<Punishment>,
     /// Every screening of the key, oldest first (empty unless asked for).
     pub history: Vec<PastScreening>,
-    /// Changes for the worse the current screening brought.
+    /// Every change for the worse the key's screenings brought, oldest first: an alert keeps
+    /// them until a decision answers them.
     pub worse: Vec<StoredChange>,
+    /// Every decision on the key's rows, oldest first ([`crate::view::alert`] picks this row's).
+    pub decisions: Vec<super::DecisionRow>,
     /// The sheet rows of the other rows of the list that carry the same key (a supplier listed
     /// twice in the ERP), in order; empty for most rows.
     pub shared_with: Vec<u64>,
@@ -80,6 +86,7 @@ pub struct SupplierRow {
 pub struct SupplierReader<'a> {
     store: &'a Store,
     worse: HashMap<i64, Vec<StoredChange>>,
+    decisions: HashMap<i64, Vec<super::DecisionRow>>,
     history: bool,
     seen: HashSet<i64>,
     /// Keys that several rows of the file carry, with those rows' (data row, sheet row).
@@ -119,8 +126,12 @@ impl SupplierReader<'_> {
             _ => Vec::new(),
         };
         let worse = row
-            .screening_id
-            .and_then(|s| self.worse.get(&s).cloned())
+            .key_id
+            .and_then(|k| self.worse.get(&k).cloned())
+            .unwrap_or_default();
+        let decisions = row
+            .key_id
+            .and_then(|k| self.decisions.get(&k).cloned())
             .unwrap_or_default();
         let shared_with = row
             .key_id
@@ -139,6 +150,7 @@ impl SupplierReader<'_> {
             punishments,
             history,
             worse,
+            decisions,
             shared_with,
         })
     }
@@ -150,6 +162,7 @@ impl Store {
         Ok(SupplierReader {
             store: self,
             worse: self.worse_changes(file_id)?,
+            decisions: self.decisions_by_key()?,
             history,
             seen: HashSet::new(),
             shared: self.shared_keys(file_id)?,
@@ -287,15 +300,14 @@ impl Store {
         Ok(past)
     }
 
-    /// Changes for the worse brought by the current screenings of a file's keys, by screening.
+    /// Every change for the worse of a file's keys, by key, oldest first.
     fn worse_changes(&self, file_id: i64) -> Result<HashMap<i64, Vec<StoredChange>>> {
         let mut st = self
             .conn
             .prepare(
-                "SELECT c.screening_id, c.kind, c.detail FROM changes c
-                 JOIN keys k ON k.id = c.key_id AND k.screening_id = c.screening_id
+                "SELECT c.key_id, c.id, c.kind, c.detail, c.detected_at, c.screening_id FROM changes c
                  WHERE c.worse = 1
-                   AND k.id IN (SELECT key_id FROM input_rows WHERE file_id=?1)
+                   AND c.key_id IN (SELECT key_id FROM input_rows WHERE file_id=?1)
                  ORDER BY c.id",
             )
             .map_err(self.e())?;
@@ -305,8 +317,11 @@ impl Store {
                 Ok((
                     r.get::<_, i64>(0)?,
                     StoredChange {
-                        kind: r.get(1)?,
-                        detail: r.get(2)?,
+                        id: r.get(1)?,
+                        kind: r.get(2)?,
+                        detail: r.get(3)?,
+                        detected_at: r.get(4)?,
+                        screening_id: r.get(5)?,
                     },
                 ))
             })

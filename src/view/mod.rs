@@ -2,6 +2,7 @@
 //! columns name a supplier ([`columns`]), what makes a supplier need attention and how badly, and
 //! the words ([`lang`]) and clock ([`zone`]) people read it in.
 
+pub mod alert;
 pub mod columns;
 pub mod lang;
 pub mod zone;
@@ -10,6 +11,7 @@ use std::cmp::Reverse;
 
 use chrono::NaiveDate;
 
+pub use alert::{Alert, AlertState, Fingerprint, Verdict};
 pub use columns::{ListColumns, extra_map};
 pub use lang::Lang;
 use lang::labels;
@@ -177,7 +179,10 @@ pub struct Assessment {
     pub punishments: usize,
     pub recent_punishments: usize,
     pub latest_punishment: Option<NaiveDate>,
+    /// The kinds of the changes for the worse not yet answered, each once.
     pub worse: Vec<ChangeKind>,
+    /// The UTC day of the first of them when it came before the current screening.
+    pub worse_since: Option<String>,
     /// Registrations whose level could not be read.
     pub unreadable: usize,
     /// Why the answer is not the vendor's whole answer, or why there is none (parked).
@@ -222,11 +227,17 @@ impl Assessment {
             .iter()
             .filter(|r| is_cancelled(&r.cancel_flag))
             .count();
-        let worse: Vec<ChangeKind> = s
+        let mut worse: Vec<ChangeKind> = Vec::new();
+        for k in s.worse.iter().filter_map(|c| ChangeKind::parse(&c.kind)) {
+            if !worse.contains(&k) {
+                worse.push(k);
+            }
+        }
+        let worse_since = s
             .worse
             .iter()
-            .filter_map(|c| ChangeKind::parse(&c.kind))
-            .collect();
+            .find(|c| Some(c.screening_id) != s.row.screening_id)
+            .map(|c| c.detected_at.chars().take(10).collect());
         let mut a = Assessment {
             state,
             previous: previous_reading(s, state, &level),
@@ -239,6 +250,7 @@ impl Assessment {
             recent_punishments: recent,
             latest_punishment: days.iter().flatten().max().copied(),
             worse,
+            worse_since,
             unreadable: s.registrations.iter().filter(|r| r.unreadable).count(),
             doubt: match state {
                 KeyState::Parked => s.row.message.clone().or_else(|| Some(String::new())),
@@ -349,7 +361,12 @@ impl Assessment {
                 }
                 Flag::Worse => format!(
                     "{}{}",
-                    lang.of(labels::REASON_SINCE_THE_PREVIOUS_SCREENING),
+                    match &self.worse_since {
+                        None => lang
+                            .of(labels::REASON_SINCE_THE_PREVIOUS_SCREENING)
+                            .to_string(),
+                        Some(day) => lang.worse_since(day),
+                    },
                     self.worse
                         .iter()
                         .map(|k| lang.change(*k))

@@ -135,6 +135,42 @@ impl Zone {
     pub fn midnight(self, date: NaiveDate) -> Option<DateTime<Utc>> {
         self.instant(date.and_hms_opt(0, 0, 0)?)
     }
+
+    /// `--since`: a local date (its midnight in this zone), a local `YYYY-MM-DD HH:MM[:SS]`, or
+    /// an RFC 3339 instant; as the stored UTC text.
+    pub fn since(self, s: &str) -> anyhow::Result<String> {
+        let t = s.trim();
+        let bad = || {
+            anyhow::anyhow!(
+                "--since {s:?}: expected YYYY-MM-DD (local midnight), YYYY-MM-DD HH:MM (local) or an RFC 3339 instant"
+            )
+        };
+        if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            return self.midnight(d).map(crate::store::ts).ok_or_else(bad);
+        }
+        for fmt in [
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+        ] {
+            if let Ok(local) = NaiveDateTime::parse_from_str(t, fmt) {
+                return self.instant(local).map(crate::store::ts).ok_or_else(bad);
+            }
+        }
+        match DateTime::parse_from_rfc3339(t) {
+            Ok(i) => Ok(crate::store::ts(i.with_timezone(&Utc))),
+            Err(_) => Err(bad()),
+        }
+    }
+
+    /// `2026-12-02 02:30:05 +08:00`: a stored instant to the second, for the audit trail.
+    pub fn show_secs(self, stored: &str) -> String {
+        match parse_stored(stored) {
+            Some(t) => self.at(t).format("%Y-%m-%d %H:%M:%S %:z").to_string(),
+            None => stored.to_string(),
+        }
+    }
 }
 
 /// A stored instant (`2026-12-01T18:30:00Z`, or any RFC 3339 text).
@@ -183,6 +219,25 @@ mod tests {
         assert_eq!(
             crate::store::ts(ny.instant(gap).unwrap()),
             "2026-03-08T07:00:00Z"
+        );
+    }
+
+    #[test]
+    fn since_reads_local_time() {
+        let sh: Zone = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(sh.since("2026-12-01").unwrap(), "2026-11-30T16:00:00Z");
+        assert_eq!(
+            sh.since("2026-12-01 02:30").unwrap(),
+            "2026-11-30T18:30:00Z"
+        );
+        assert_eq!(
+            sh.since("2026-12-01T00:00:00Z").unwrap(),
+            "2026-12-01T00:00:00Z"
+        );
+        assert!(sh.since("yesterday").is_err());
+        assert_eq!(
+            sh.show_secs("2026-12-01T18:30:05Z"),
+            "2026-12-02 02:30:05 +08:00"
         );
     }
 }

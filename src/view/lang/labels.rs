@@ -4,6 +4,8 @@
 
 use super::Label;
 
+pub use super::review::*;
+
 // The report page (src/report/page.rs).
 pub const REPORT_CUSTOMS_CREDIT_SCREENING_REPORT: Label = Label {
     zh: "海关进出口信用核查报告",

@@ -4,6 +4,7 @@
 //! both languages stay side by side in one place.
 
 pub mod labels;
+mod review;
 
 use crate::changes::ChangeKind;
 use crate::credit::Rank;
@@ -162,6 +163,40 @@ impl Lang {
         match self {
             Lang::Zh => format!("与表格第{}行同一代码", rows.join("、")),
             Lang::En => format!("same key as sheet row(s) {}", rows.join(", ")),
+        }
+    }
+
+    /// `2026-11-20起较之前变差：`: changes for the worse still unanswered since a day.
+    pub fn worse_since(self, day: &str) -> String {
+        match self {
+            Lang::Zh => format!("{day}起较之前筛查变差："),
+            Lang::En => format!("worse since {day}: "),
+        }
+    }
+
+    /// `表格第14行（数据第12行）`: where a row is, as the sheet shows it and as data.
+    pub fn row_place(self, sheet_row: Option<u64>, row: u64) -> String {
+        match (self, sheet_row) {
+            (Lang::Zh, Some(s)) => format!("表格第{s}行（数据第{row}行）"),
+            (Lang::Zh, None) => format!("数据第{row}行"),
+            (Lang::En, Some(s)) => format!("sheet row {s} (data row {row})"),
+            (Lang::En, None) => format!("data row {row}"),
+        }
+    }
+
+    /// `2026-11-20 王芳（接受风险）`: a decision as a review column or the evidence page shows it.
+    pub fn decided(self, day: &str, by: &str, verdict: &str) -> String {
+        match self {
+            Lang::Zh => format!("{day} {by}（{verdict}）"),
+            Lang::En => format!("{day} by {by} ({verdict})"),
+        }
+    }
+
+    /// `2026-11-20 王芳（接受风险）处置后有新情况：…`: an alert open again after a decision.
+    pub fn new_since(self, decided: &str, news: &str) -> String {
+        match self {
+            Lang::Zh => format!("{decided}处置后有新情况：{news}"),
+            Lang::En => format!("new since the decision of {decided}: {news}"),
         }
     }
 

@@ -1,0 +1,50 @@
+//! `evidence`: one supplier's evidence page (HTML, A4; prints to PDF), from
+//! [`crate::report::evidence`].
+
+use std::path::Path;
+
+use super::review::selector;
+use crate::cli::{SelectArgs, ViewArgs};
+use crate::exit::ExitCode;
+use crate::report::evidence::{EvidenceOptions, write_evidence};
+use crate::store::Store;
+use crate::telemetry::escape;
+use crate::view::Window;
+
+pub(super) fn evidence(
+    db: &Path,
+    select: &SelectArgs,
+    out: &Path,
+    view: ViewArgs,
+    punished_within: Window,
+) -> anyhow::Result<ExitCode> {
+    let Some(sel) = selector(select) else {
+        anyhow::bail!("evidence: name the supplier with --supplier ID, --row N or --key CODE");
+    };
+    let store = Store::open_read_only(db)?;
+    let opts = EvidenceOptions {
+        lang: view.lang,
+        zone: view.tz,
+        punished_within,
+    };
+    let w = write_evidence(&store, &sel, out, db, &opts)?;
+    println!(
+        "evidence for {} written to {}: {} screening(s), {} call(s), {} decision(s)",
+        escape(&w.supplier),
+        out.display(),
+        w.screenings,
+        w.calls,
+        w.decisions
+    );
+    if !w.other_rows.is_empty() {
+        println!(
+            "  the list has more rows that match (data rows {}): `--row N` picks one",
+            w.other_rows
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(ExitCode::Ok)
+}
