@@ -79,7 +79,7 @@ async fn flagged_list(app: &TestApp) -> (PathBuf, Vec<String>) {
 }
 
 /// Debian's Chromium, or `None` outside CI when it is not installed (CI installs it first).
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let p = PathBuf::from("/usr/bin/chromium");
     if p.exists() {
         return Some(p);
@@ -92,19 +92,22 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
+/// Headless Chromium on a machine with no network: nothing started that would reach out.
+pub(crate) const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 /// The page's DOM after its script ran, as headless Chromium sees it.
-fn dump_dom(chromium: &Path, page: &Path, profile: &Path) -> String {
+pub(crate) fn dump_dom(chromium: &Path, page: &Path, profile: &Path) -> String {
     let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
+        .args(CHROMIUM_FLAGS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))

@@ -11,6 +11,7 @@ mod liar;
 mod lists;
 mod pipeline;
 mod rescreen;
+mod review;
 mod rows;
 mod ship;
 mod simulator;
