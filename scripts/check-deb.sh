@@ -27,7 +27,14 @@ dpkg-query -W -f='${Conffiles}\n' qcc-credit | grep -q /etc/qcc-credit/credentia
     || { echo "credentials.env is not a conffile" >&2; exit 1; }
 getent passwd qcc >/dev/null || { echo "no qcc system user" >&2; exit 1; }
 [ "$(stat -c %U /var/lib/qcc-credit)" = qcc ] || { echo "/var/lib/qcc-credit not owned by qcc" >&2; exit 1; }
-for unit in qcc-credit.service qcc-credit.timer; do
+dpkg-query -W -f='${Conffiles}\n' qcc-credit | grep -q /etc/qcc-credit/notify.toml \
+    || { echo "notify.toml is not a conffile" >&2; exit 1; }
+# The installed notification file (every channel commented out) reads, and sends nothing.
+"$installed" notify --config /etc/qcc-credit/notify.toml --test | grep -q "no \[\[channel\]\] configured" \
+    || { echo "the installed notify.toml does not read" >&2; exit 1; }
+grep -q "^OnFailure=qcc-credit-alert@%n.service" /lib/systemd/system/qcc-credit.service
+grep -q -- "--notify-config /etc/qcc-credit/notify.toml" /lib/systemd/system/qcc-credit.service
+for unit in qcc-credit.service qcc-credit.timer qcc-credit-alert@.service; do
     [ -f "/lib/systemd/system/$unit" ] || { echo "missing $unit" >&2; exit 1; }
 done
 [ -f /usr/share/man/man1/qcc-credit.1.gz ] || { echo "no man page" >&2; exit 1; }

@@ -26,6 +26,7 @@ pub mod export;
 pub mod input;
 pub mod key_state;
 pub mod normalize;
+pub mod notify;
 pub mod outfile;
 pub mod qcc;
 pub mod report;

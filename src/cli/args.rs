@@ -144,6 +144,23 @@ pub enum Command {
         #[arg(long)]
         no_bom: bool,
     },
+    /// Send a test message to every channel of a notification file, or say that the service
+    /// failed (the Debian package's OnFailure unit).
+    Notify {
+        /// The channels (TOML; secrets come from the environment variables it names).
+        #[arg(long)]
+        config: PathBuf,
+        /// Send a test message to every channel and say which answered.
+        #[arg(
+            long,
+            required_unless_present = "failed_unit",
+            conflicts_with = "failed_unit"
+        )]
+        test: bool,
+        /// Say that this systemd unit failed (from `qcc-credit-alert@.service`).
+        #[arg(long, value_name = "UNIT")]
+        failed_unit: Option<String>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         #[arg(value_enum)]
@@ -312,6 +329,10 @@ pub struct RunArgs {
     /// alert): 3y, 18mo, 90d.
     #[arg(long, default_value = "3y")]
     pub punished_within: Window,
+    /// After the run, send the alerts it opened and its trouble to the channels of this TOML
+    /// file (企业微信, 钉钉, 飞书, webhook, email); see README "Notifications".
+    #[arg(long, value_name = "FILE")]
+    pub notify_config: Option<PathBuf>,
     /// First per-key retry delay in milliseconds (tuning).
     #[arg(long, default_value_t = 500, hide = true)]
     pub retry_base_ms: u64,

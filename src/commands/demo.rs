@@ -68,6 +68,7 @@ async fn night(
     screen_and_report(
         screen::ingest(opts)?,
         Credentials::new(DEMO_KEY, DEMO_SECRET),
+        None,
     )
     .await
 }

@@ -7,6 +7,7 @@ mod demo;
 mod docs;
 mod evidence;
 mod export;
+mod notify;
 mod report;
 mod review;
 mod run;
@@ -94,6 +95,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             view,
             no_bom,
         } => audit::audit(&db, since.as_deref(), format, out.as_deref(), view, !no_bom),
+        Command::Notify {
+            config,
+            test,
+            failed_unit,
+        } => notify::notify(&config, test, failed_unit.as_deref()).await,
         Command::Completions { shell } => docs::completions(shell),
         Command::Manpage => docs::manpage(),
     }

@@ -3,12 +3,19 @@
 use crate::cli::RunArgs;
 use crate::cli::options::{redacted_args, run_options};
 use crate::exit::ExitCode;
+use crate::notify::NotifyConfig;
 use crate::qcc::status::fatal_hint;
 use crate::screen::{self, Ingested, StopReason, Stopper, Summary};
 use crate::secrets::Credentials;
 use crate::telemetry::escape;
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // A notification file that cannot be read stops the run before any call.
+    let notify = args
+        .notify_config
+        .as_deref()
+        .map(NotifyConfig::load)
+        .transpose()?;
     let opts = run_options(&args, redacted_args())?;
     let dry_run = opts.dry_run;
     let qps = opts.qps;
@@ -27,21 +34,27 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(summary.exit_code);
         }
     };
-    screen_and_report(ingested, creds).await
+    screen_and_report(ingested, creds, notify.as_ref()).await
 }
 
 /// Screen, explain an early stop on stderr, print the summary; shared with `demo`.
 pub(super) async fn screen_and_report(
     ingested: Ingested,
     creds: Credentials,
+    notify: Option<&NotifyConfig>,
 ) -> anyhow::Result<ExitCode> {
     let stopper = Stopper::default();
     watch_signals(stopper.clone());
+    let db = ingested.db().to_path_buf();
+    let review = ingested.review_options();
     let summary = ingested.screen(creds, stopper).await?;
     if let Some(reason) = &summary.stop_reason {
         print_stop(reason);
     }
     print_summary(&summary);
+    if let Some(cfg) = notify {
+        super::notify::after_run(&db, &summary, cfg, review).await;
+    }
     Ok(summary.exit_code)
 }
 

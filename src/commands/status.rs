@@ -19,11 +19,23 @@ pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
         Some(_) => Some(crate::review::count_open(&store, ReviewOptions::default())?),
         None => None,
     };
+    let notes = store.notification_status()?;
     if json {
         let mut v = serde_json::to_value(&st)?;
-        if let (Some((open, decided)), Some(obj)) = (alerts, v.as_object_mut()) {
-            obj.insert("alerts_open".into(), open.into());
-            obj.insert("alerts_decided".into(), decided.into());
+        if let Some(obj) = v.as_object_mut() {
+            if let Some((open, decided)) = alerts {
+                obj.insert("alerts_open".into(), open.into());
+                obj.insert("alerts_decided".into(), decided.into());
+            }
+            let channels: Vec<serde_json::Value> = notes
+                .iter()
+                .map(|(n, pending)| {
+                    let mut c = serde_json::to_value(n).unwrap_or_default();
+                    c["runs_not_delivered"] = (*pending).into();
+                    c
+                })
+                .collect();
+            obj.insert("notifications".into(), channels.into());
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -32,6 +44,25 @@ pub(super) fn status(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
             println!(
                 "alerts: {open} open (waiting for a decision: `qcc-credit review --list --open`), \
                  {decided} decided"
+            );
+        }
+        for (n, pending) in &notes {
+            let outcome = match (n.state.as_str(), &n.error) {
+                ("sent", _) => "sent".to_string(),
+                (_, Some(e)) => format!("FAILED ({})", escape(e)),
+                (other, None) => other.to_string(),
+            };
+            let waiting = if *pending > 0 {
+                format!("; {pending} run(s) not yet delivered: the next run sends them")
+            } else {
+                String::new()
+            };
+            println!(
+                "notification {} ({}): {outcome} after run #{} at {}{waiting}",
+                escape(&n.channel),
+                n.kind,
+                n.run_id.unwrap_or_default(),
+                n.at
             );
         }
     }

@@ -106,6 +106,11 @@ impl VendorClient {
         })
     }
 
+    /// Seconds `Timespan` was corrected by, after a 115 from a skewed clock (0: none).
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }

@@ -70,6 +70,11 @@ impl<'a> RowReader<'a> {
         })
     }
 
+    /// The supplier's name as the list writes it.
+    pub fn name(&self, row: &ExportRow) -> String {
+        self.cols.name(row)
+    }
+
     /// One row by its data row number, with its alert.
     pub fn at(&mut self, row_no: u64) -> anyhow::Result<Option<Reviewed>> {
         Ok(self.reader.at(self.file_id, row_no)?.map(|s| {
@@ -80,18 +85,23 @@ impl<'a> RowReader<'a> {
     }
 }
 
+/// What a run's alerts came to: the ones it opened, and how many are open now.
+pub struct Opened {
+    pub opened: Vec<AlertRow>,
+    pub open_now: u64,
+}
+
 /// After a run: record every open alert that is new (never opened, opened again after a
-/// decision, or with something new since it was opened). Returns what this run opened.
-pub fn record_opened(
-    store: &Store,
-    run_id: i64,
-    opts: ReviewOptions,
-) -> anyhow::Result<Vec<AlertRow>> {
+/// decision, or with something new since it was opened).
+pub fn record_opened(store: &Store, run_id: i64, opts: ReviewOptions) -> anyhow::Result<Opened> {
+    let mut out = Opened {
+        opened: Vec::new(),
+        open_now: 0,
+    };
     if store.latest_file()?.is_none() {
-        return Ok(Vec::new());
+        return Ok(out);
     }
     let latest = store.latest_alerts()?;
-    let mut opened: Vec<AlertRow> = Vec::new();
     let mut seen: HashSet<(i64, String)> = HashSet::new();
     for_each_row(store, opts, |_, r| {
         let (Some(alert), Some(key_id)) = (&r.alert, r.s.row.key_id) else {
@@ -100,6 +110,7 @@ pub fn record_opened(
         if !alert.is_open() || !seen.insert((key_id, alert.supplier.clone())) {
             return Ok(());
         }
+        out.open_now += 1;
         let decision_id = alert.decision().map(|d| d.id);
         let stamp = alert.fingerprint.stamp();
         let known = latest
@@ -109,7 +120,7 @@ pub fn record_opened(
                 p.decision_id == decision_id && !stamp.has_news_over(&before)
             });
         if !known {
-            opened.push(AlertRow {
+            out.opened.push(AlertRow {
                 id: 0,
                 run_id: Some(run_id),
                 key_id,
@@ -126,8 +137,8 @@ pub fn record_opened(
         }
         Ok(())
     })?;
-    store.insert_alerts(Some(run_id), &opened)?;
-    Ok(opened)
+    store.insert_alerts(Some(run_id), &out.opened)?;
+    Ok(out)
 }
 
 /// Which rows a decision is for.

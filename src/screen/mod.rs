@@ -9,6 +9,7 @@
 pub mod backoff;
 pub mod gate;
 pub mod progress;
+mod refusal;
 pub mod stop;
 pub mod throttle;
 pub mod worker;
@@ -35,6 +36,7 @@ use crate::store::{self, DueFilter, IngestSummary, RunLock, Store};
 
 pub use backoff::BackoffConfig;
 pub use progress::Counters;
+use refusal::Reasons;
 pub use stop::{StopReason, Stopper};
 pub use throttle::{RateReport, Throttle};
 use worker::{Ctx, process_key};
@@ -96,6 +98,10 @@ pub struct Summary {
     pub worse_changes: u64,
     /// Alerts this run opened: new, or open again after a decision.
     pub alerts_opened: u64,
+    /// Alerts open after the run, this run's and earlier ones.
+    pub alerts_open: u64,
+    /// Seconds this machine's clock was off the vendor's, when the run corrected `Timespan`.
+    pub clock_offset_secs: Option<i64>,
     pub slowdowns: u64,
     /// The rate (calls/s) at which the vendor began answering 120/122, when it did.
     pub vendor_rate: Option<f64>,
@@ -223,60 +229,17 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
     })
 }
 
-/// Why the list's rows give no usable key: a list whose key column is mostly unusable is
-/// refused before any call, so a wrong column never ends as "every key reached a final state".
-#[derive(Default)]
-struct Reasons(BTreeMap<crate::normalize::Reason, u64>);
-
-impl Reasons {
-    fn count(&mut self, row: &input::IngestRow) {
-        if let Some(r) = row.unusable() {
-            *self.0.entry(r).or_default() += 1;
-        }
-    }
-
-    /// Why the run stops, when all rows or over half of them (total rows aside) are unusable.
-    fn refusal(
-        &self,
-        ingest: &IngestSummary,
-        ctx: &RowContext,
-        meta: &input::FileMeta,
-    ) -> Option<String> {
-        let rows = ingest.rows - ingest.skipped_rows;
-        if rows == 0 || ingest.invalid_rows * 2 <= rows {
-            return None;
-        }
-        let mut reasons: Vec<(&crate::normalize::Reason, &u64)> = self.0.iter().collect();
-        reasons.sort_by(|a, b| b.1.cmp(a.1));
-        let top = reasons
-            .iter()
-            .take(3)
-            .map(|(r, n)| format!("{} {n}", r.label()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let others: Vec<&str> = ctx
-            .sel
-            .usable
-            .iter()
-            .filter(|(i, _)| *i != ctx.sel.key_col)
-            .map(|(_, s)| s.as_str())
-            .collect();
-        let choices = if others.is_empty() {
-            "no other column's first rows hold codes or company names; check the file, or name \
-             the column with --column NAME or --column NUMBER"
-                .to_string()
-        } else {
-            format!("columns that hold keys: {}", others.join(", "))
-        };
-        Some(format!(
-            "{} of {rows} data rows of the key column {:?} hold no usable key ({top}); the run stops \
-             before any call (nothing was billed). {choices}",
-            ingest.invalid_rows, meta.key_column,
-        ))
-    }
-}
-
 impl Ingested {
+    /// The database screened.
+    pub fn db(&self) -> &std::path::Path {
+        &self.opts.db
+    }
+
+    /// How the run judges alerts.
+    pub fn review_options(&self) -> crate::review::ReviewOptions {
+        self.opts.review
+    }
+
     /// Keys a screening would call.
     pub fn due(&self) -> u64 {
         self.due_by_kind.values().sum()
@@ -299,6 +262,8 @@ impl Ingested {
             changes: 0,
             worse_changes: 0,
             alerts_opened: 0,
+            alerts_open: 0,
+            clock_offset_secs: None,
             slowdowns: 0,
             vendor_rate: None,
             stop: None,
@@ -347,6 +312,7 @@ impl Ingested {
         let tasks = self.dispatch(&ctx).await?;
         drain(tasks, opts.timeout, &stopper.token).await;
         let rate = ctx.throttle.report();
+        let clock_offset = ctx.client.clock_offset();
         drop(ctx);
         progress_done.cancel();
         let _ = progress.await;
@@ -357,7 +323,7 @@ impl Ingested {
                 unsaved_answers: f.unsaved_answers,
             });
         }
-        self.summarize(run_id, &stopper, rate)
+        self.summarize(run_id, &stopper, rate, clock_offset)
     }
 
     /// Page through due keys by id, one task per key, each holding a call slot.
@@ -408,23 +374,25 @@ impl Ingested {
         run_id: i64,
         stopper: &Stopper,
         rate: RateReport,
+        clock_offset: i64,
     ) -> anyhow::Result<Summary> {
         let store = &self.store;
         let mut summary = self.summary_without_calls(ExitCode::Ok)?;
         summary.run_id = Some(run_id);
+        summary.clock_offset_secs = (clock_offset != 0).then_some(clock_offset);
         (summary.calls, summary.unreached) = store.calls_in_run(run_id)?;
         (summary.changes, summary.worse_changes) = store.changes_in_run(run_id)?;
         let reason = stopper.reason();
-        summary.alerts_opened = match crate::review::record_opened(store, run_id, self.opts.review)
-        {
-            Ok(opened) => opened.len() as u64,
-            // The database that failed the writer may refuse this too; the summary still stands.
-            Err(e) if matches!(reason, Some(StopReason::Storage { .. })) => {
-                tracing::warn!("could not record the alerts this run opened: {e}");
-                0
-            }
-            Err(e) => return Err(e),
-        };
+        (summary.alerts_opened, summary.alerts_open) =
+            match crate::review::record_opened(store, run_id, self.opts.review) {
+                Ok(o) => (o.opened.len() as u64, o.open_now),
+                // The database that failed the writer may refuse this too; the summary still stands.
+                Err(e) if matches!(reason, Some(StopReason::Storage { .. })) => {
+                    tracing::warn!("could not record the alerts this run opened: {e}");
+                    (0, 0)
+                }
+                Err(e) => return Err(e),
+            };
         let incomplete: u64 = KeyState::ALL
             .iter()
             .filter(|s| s.is_unfinished())

@@ -12,6 +12,7 @@ mod compare;
 pub mod evidence;
 mod ingest;
 mod legacy;
+mod notify;
 mod queries;
 mod queue;
 pub mod records;
@@ -29,6 +30,7 @@ use rusqlite::Connection;
 
 pub use apply::WriteOp;
 pub use ingest::IngestSummary;
+pub use notify::{NewNotification, NotificationRow};
 pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, ScreeningBrief};
 pub use queue::{DueFilter, WorkItem};
 pub use resume::Paid;
@@ -75,6 +77,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(legacy::migrate_to_evidence),
     Migration::Sql(include_str!("../../migrations/0014_keys_key_index.sql")),
     Migration::Sql(include_str!("../../migrations/0015_review.sql")),
+    Migration::Sql(include_str!("../../migrations/0016_notify.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

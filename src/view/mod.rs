@@ -325,6 +325,12 @@ impl Assessment {
 
     /// One line saying why the supplier needs attention.
     pub fn reason(&self, lang: Lang, window: Window) -> String {
+        self.reasons(lang, window)
+            .join(lang.of(labels::REASON_SEPARATOR))
+    }
+
+    /// Why the supplier needs attention, one sentence per flag, most severe first.
+    pub fn reasons(&self, lang: Lang, window: Window) -> Vec<String> {
         let mut parts: Vec<String> = Vec::new();
         for f in &self.flags {
             parts.push(match f {
@@ -394,7 +400,7 @@ impl Assessment {
                 Flag::NotFound => lang.of(labels::REASON_NO_CUSTOMS_CREDIT_DATA_FOUND).into(),
             });
         }
-        parts.join(lang.of(labels::REASON_SEPARATOR))
+        parts
     }
 
     /// The latest punishment's day, or empty.

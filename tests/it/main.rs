@@ -9,6 +9,7 @@ mod hostile;
 mod input;
 mod liar;
 mod lists;
+mod notify;
 mod pipeline;
 mod rescreen;
 mod review;

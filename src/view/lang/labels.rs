@@ -4,6 +4,7 @@
 
 use super::Label;
 
+pub use super::notify::*;
 pub use super::review::*;
 
 // The report page (src/report/page.rs).

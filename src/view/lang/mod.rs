@@ -4,6 +4,7 @@
 //! both languages stay side by side in one place.
 
 pub mod labels;
+mod notify;
 mod review;
 
 use crate::changes::ChangeKind;
