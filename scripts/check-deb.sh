@@ -43,6 +43,6 @@ bash -n /usr/share/bash-completion/completions/qcc-credit
 work=$(mktemp -d)
 (cd "$work" && "$installed" demo --db demo.sqlite >demo.out 2>demo.err) \
     || { cat "$work/demo.err" >&2; echo "the installed demo failed" >&2; exit 1; }
-grep -q "exit 0: every key reached a final state" "$work/demo.out"
+grep -q "退出码 0：全部完成" "$work/demo.out"
 rm -rf "$work"
 echo "Debian package installs and runs: ok"

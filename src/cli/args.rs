@@ -49,6 +49,10 @@ pub enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        view: ViewArgs,
+        #[command(flatten)]
+        price: PriceArgs,
     },
     /// Results, one line per input row, in input order.
     Export {
@@ -77,6 +81,8 @@ pub enum Command {
         /// The list to screen (default: sample_data/suppliers.csv, or the copy built into the binary).
         #[arg(long)]
         input: Option<PathBuf>,
+        #[command(flatten)]
+        view: ViewArgs,
     },
     /// What re-screening found different: worse or better credit level, new punishments, cancellations.
     Changes {
@@ -105,6 +111,8 @@ pub enum Command {
         /// A punishment this recent puts a supplier on the needs-attention list: 3y, 18mo, 90d.
         #[arg(long, default_value = "3y")]
         punished_within: Window,
+        #[command(flatten)]
+        price: PriceArgs,
     },
     /// Decide alerts (one at a time, or from the workbook's 需关注 sheet), or list them with
     /// where they stand.
@@ -169,6 +177,16 @@ pub enum Command {
     /// Print the man page (roff) to standard output: `qcc-credit manpage > qcc-credit.1`.
     #[command(hide = true)]
     Manpage,
+}
+
+/// What a billed call costs, for the sentences that say what a run cost.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct PriceArgs {
+    /// The contract's price of one billed call, in yuan (e.g. 0.5): the run summary, `status`
+    /// and the report then say the amount. The service reads it from QCC_PRICE_PER_CALL in the
+    /// credentials file.
+    #[arg(long, env = "QCC_PRICE_PER_CALL", value_name = "YUAN", value_parser = parse_price)]
+    pub price_per_call: Option<f64>,
 }
 
 /// How people read the outputs: language, clock, what counts as a recent punishment.
@@ -329,6 +347,10 @@ pub struct RunArgs {
     /// alert): 3y, 18mo, 90d.
     #[arg(long, default_value = "3y")]
     pub punished_within: Window,
+    #[command(flatten)]
+    pub view: ViewArgs,
+    #[command(flatten)]
+    pub price: PriceArgs,
     /// After the run, send the alerts it opened and its trouble to the channels of this TOML
     /// file (企业微信, 钉钉, 飞书, webhook, email); see README "Notifications".
     #[arg(long, value_name = "FILE")]
@@ -430,6 +452,13 @@ fn parse_script(s: &str) -> Result<(String, String), String> {
         return Err(format!("{c:?} is not a status code"));
     }
     Ok((k.to_string(), c.trim().to_string()))
+}
+
+fn parse_price(s: &str) -> Result<f64, String> {
+    match s.trim().trim_start_matches(['¥', '￥']).parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a price in yuan (e.g. 0.5)")),
+    }
 }
 
 fn parse_positive_f64(s: &str) -> Result<f64, String> {

@@ -5,6 +5,6 @@ pub mod args;
 pub mod options;
 
 pub use args::{
-    AuditFormat, ChangesFormat, Cli, Command, FailOn, FaultArgs, ReviewArgs, RunArgs, SelectArgs,
-    SimArgs, ViewArgs,
+    AuditFormat, ChangesFormat, Cli, Command, FailOn, FaultArgs, PriceArgs, ReviewArgs, RunArgs,
+    SelectArgs, SimArgs, ViewArgs,
 };

@@ -50,8 +50,10 @@ pub fn run_options(args: &RunArgs, command_line: String) -> anyhow::Result<RunOp
         fail_on_open_alerts: args.fail_on_open_alerts,
         review: crate::review::ReviewOptions {
             punished_within: args.punished_within,
-            zone: crate::view::Zone::default(),
+            zone: args.view.tz,
         },
+        lang: args.view.lang,
+        price: args.price.price_per_call,
         backoff: BackoffConfig {
             retry_base: Duration::from_millis(args.retry_base_ms),
             pause: Duration::from_millis(args.slowdown_pause_ms),

@@ -35,12 +35,11 @@ pub(super) fn audit(
             drop(w);
             staged.commit()?;
             eprintln!(
-                "audit written to {}: {} runs, {} calls, {} alerts, {} decisions",
-                path.display(),
-                n.runs,
-                n.calls,
-                n.alerts,
-                n.decisions
+                "{}",
+                view.lang.audit_written(
+                    &path.display().to_string(),
+                    [n.runs, n.calls, n.alerts, n.decisions]
+                )
             );
         }
         None => {

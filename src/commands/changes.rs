@@ -8,7 +8,7 @@ use super::ignore_broken_pipe;
 use crate::cli::{ChangesFormat, ViewArgs};
 use crate::exit::ExitCode;
 use crate::export::changes::Listing;
-use crate::store::Store;
+use crate::store::{ExportError, Store};
 use crate::view::ListColumns;
 
 pub(super) fn changes(
@@ -22,7 +22,7 @@ pub(super) fn changes(
     let since = since.map(|s| view.tz.since(s)).transpose()?;
     let file = store.latest_file()?;
     let cols = file.as_ref().map(ListColumns::of);
-    let changes = store.changes(since.as_deref(), file.as_ref().map(|f| f.id))?;
+    let first = store.run_costs()?.iter().filter(|c| c.calls > 0).count() <= 1;
     let listed = Listing {
         lang: view.lang,
         zone: view.tz,
@@ -30,9 +30,19 @@ pub(super) fn changes(
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = listed
-        .write(&mut out, format, &changes, since.as_deref(), bom)
-        .and_then(|()| out.flush());
-    ignore_broken_pipe(written)?;
+    let written = listed.write(
+        &mut out,
+        format,
+        &store,
+        file.as_ref().map(|f| f.id),
+        since.as_deref(),
+        first,
+        bom,
+    );
+    match written {
+        Ok(_) => ignore_broken_pipe(out.flush())?,
+        Err(ExportError::Io(e)) => ignore_broken_pipe(Err(e))?,
+        Err(e) => return Err(e.into()),
+    }
     Ok(ExitCode::Ok)
 }

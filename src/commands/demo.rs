@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::run::screen_and_report;
+use crate::cli::ViewArgs;
 use crate::cli::options::{demo_run_args, run_options};
 use crate::credit::Rank;
 use crate::exit::ExitCode;
@@ -16,11 +17,16 @@ use crate::secrets::Credentials;
 use crate::simulator::{self, DEMO_KEY, DEMO_SECRET, Faults, SimConfig, SimHandle};
 use crate::store::Store;
 use crate::telemetry::escape;
+use crate::view::Lang;
 
 /// The sample list, built in so `demo` works from any directory.
 const SAMPLE: &str = include_str!("../../sample_data/suppliers.csv");
 
-pub(super) async fn demo(db: PathBuf, input: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub(super) async fn demo(
+    db: PathBuf,
+    input: Option<PathBuf>,
+    view: ViewArgs,
+) -> anyhow::Result<ExitCode> {
     let input = match input {
         Some(p) => p,
         None => sample_list(&db)?,
@@ -44,12 +50,12 @@ pub(super) async fn demo(db: PathBuf, input: Option<PathBuf>) -> anyhow::Result<
         sim.base_url(),
         input.display()
     );
-    let first = night(&input, &db, &sim, false).await?;
+    let first = night(&input, &db, &sim, false, view).await?;
     if matches!(first, ExitCode::Ok | ExitCode::Incomplete) {
-        second_night(&input, &db, &sim).await?;
+        second_night(&input, &db, &sim, view).await?;
     }
     sim.shutdown();
-    next_steps(&db, &input)?;
+    next_steps(&db, &input, view.lang)?;
     Ok(first)
 }
 
@@ -59,8 +65,10 @@ async fn night(
     db: &Path,
     sim: &SimHandle,
     refresh: bool,
+    view: ViewArgs,
 ) -> anyhow::Result<ExitCode> {
     let mut args = demo_run_args(input, db, &sim.base_url())?;
+    args.view = view;
     if refresh {
         args.refresh_older_than = Some(Duration::from_secs(1));
     }
@@ -74,15 +82,28 @@ async fn night(
 }
 
 /// Change four suppliers that needed no attention, then screen again.
-async fn second_night(input: &Path, db: &Path, sim: &SimHandle) -> anyhow::Result<()> {
+async fn second_night(
+    input: &Path,
+    db: &Path,
+    sim: &SimHandle,
+    view: ViewArgs,
+) -> anyhow::Result<()> {
     let script = changes_for(db)?;
     if script.is_empty() {
         return Ok(());
     }
     let applied = sim.with_dataset(|ds| simulator::changes::apply_script(ds, "demo", &script))?;
     println!(
-        "\nthe next night: the simulator's data changed for {applied} suppliers (a level falls, a \
-         new punishment, a cancelled registration, a company no longer found):\n{}",
+        "\n{}\n{}",
+        match view.lang {
+            Lang::Zh => format!(
+                "第二晚：模拟接口的数据变了 {applied} 家（一家信用等级下降、一家新增处罚、一家海关注册注销、一家不再查到）："
+            ),
+            Lang::En => format!(
+                "the next night: the simulator's data changed for {applied} suppliers (a level falls, \
+                 a new punishment, a cancelled registration, a company no longer found):"
+            ),
+        },
         script
             .lines()
             .map(|l| format!("  {}", escape(l)))
@@ -91,7 +112,7 @@ async fn second_night(input: &Path, db: &Path, sim: &SimHandle) -> anyhow::Resul
     );
     // Answers are stamped to the second: the re-screen asks for those older than a second.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    night(input, db, sim, true).await?;
+    night(input, db, sim, true, view).await?;
     Ok(())
 }
 
@@ -123,7 +144,7 @@ fn changes_for(db: &Path) -> anyhow::Result<String> {
     ))
 }
 
-fn next_steps(db: &Path, input: &Path) -> anyhow::Result<()> {
+fn next_steps(db: &Path, input: &Path, lang: Lang) -> anyhow::Result<()> {
     let d = db.display();
     let store = Store::open_read_only(db)?;
     let mut first_open: Option<String> = None;
@@ -134,26 +155,58 @@ fn next_steps(db: &Path, input: &Path) -> anyhow::Result<()> {
         Ok(())
     })?;
     let who = first_open.unwrap_or_else(|| "S10000".into());
-    println!("\nnext, try:");
-    println!("  qcc-credit changes --db {d}                    # what the second night found");
-    println!(
-        "  qcc-credit review --db {d} --list --open        # the alerts waiting for a decision"
-    );
-    println!(
-        "  qcc-credit review --db {d} --supplier {who} --decision cleared --note \"核实为同名企业，非本供应商\""
-    );
-    println!(
-        "  qcc-credit evidence --db {d} --supplier {who} --out {who}.html   # one supplier's evidence page (A4, prints to PDF)"
-    );
-    println!(
-        "  qcc-credit export --db {d} --format xlsx --out results.xlsx      # fill 处置结论 in 需关注, then:"
-    );
-    println!("  qcc-credit review --db {d} --import results.xlsx");
-    println!("  qcc-credit report --db {d} --out report.html");
-    println!(
-        "  qcc-credit audit --db {d} --format csv --out audit.csv            # runs, calls, alerts, decisions"
-    );
-    println!("  qcc-credit status --db {d}");
+    let t = |zh: &'static str, en: &'static str| lang.tr(zh, en);
+    let steps = [
+        (
+            format!("qcc-credit changes --db {d}"),
+            t("第二晚发现的变化", "what the second night found"),
+        ),
+        (
+            format!("qcc-credit review --db {d} --list --open"),
+            t("待处置的提醒", "the alerts waiting for a decision"),
+        ),
+        (
+            format!(
+                "qcc-credit review --db {d} --supplier {who} --decision cleared --note \"核实为同名企业，非本供应商\""
+            ),
+            t("记录一条处置", "record a decision"),
+        ),
+        (
+            format!("qcc-credit evidence --db {d} --supplier {who} --out {who}.html"),
+            t(
+                "单个供应商的核查证据页（A4，可打印为PDF）",
+                "one supplier's evidence page (A4, prints to PDF)",
+            ),
+        ),
+        (
+            format!("qcc-credit export --db {d} --format xlsx --out results.xlsx"),
+            t(
+                "在“需关注”表填写处置结论，然后：",
+                "fill 处置结论 in 需关注, then:",
+            ),
+        ),
+        (
+            format!("qcc-credit review --db {d} --import results.xlsx"),
+            "",
+        ),
+        (format!("qcc-credit report --db {d} --out report.html"), ""),
+        (
+            format!("qcc-credit audit --db {d} --format csv --out audit.csv"),
+            t(
+                "运行、调用、提醒与处置记录",
+                "runs, calls, alerts, decisions",
+            ),
+        ),
+        (format!("qcc-credit status --db {d}"), ""),
+    ];
+    println!("\n{}", t("接下来可以试试：", "next, try:"));
+    for (cmd, what) in steps {
+        if what.is_empty() {
+            println!("  {cmd}");
+        } else {
+            println!("  {cmd}   # {what}");
+        }
+    }
     println!(
         "  qcc-credit simulate --listen 127.0.0.1:18080   # then: QCC_KEY={DEMO_KEY} QCC_SECRET_KEY={DEMO_SECRET} qcc-credit run --input {} --db mine.sqlite --base-url http://127.0.0.1:18080",
         input.display()

@@ -28,23 +28,18 @@ pub(super) fn evidence(
         punished_within,
     };
     let w = write_evidence(&store, &sel, out, db, &opts)?;
+    let l = view.lang;
     println!(
-        "evidence for {} written to {}: {} screening(s), {} call(s), {} decision(s)",
-        escape(&w.supplier),
-        out.display(),
-        w.screenings,
-        w.calls,
-        w.decisions
+        "{}",
+        l.evidence_written(
+            &escape(&w.supplier),
+            &out.display().to_string(),
+            (w.screenings, w.calls, w.decisions)
+        )
     );
     if !w.other_rows.is_empty() {
-        println!(
-            "  the list has more rows that match (data rows {}): `--row N` picks one",
-            w.other_rows
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let rows: Vec<String> = w.other_rows.iter().map(u64::to_string).collect();
+        println!("{}", l.evidence_other_rows(&rows.join(", ")));
     }
     Ok(ExitCode::Ok)
 }

@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command};
 use crate::exit::ExitCode;
-use crate::key_state::KeyState;
 
 /// Run the parsed command line on a single-threaded runtime (the screening's CPU is mostly
 /// wake-ups; one thread plus the SQLite writer measured fastest).
@@ -37,7 +36,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     crate::clock::set_offset(cli.clock_shift);
     match cli.command {
         Command::Run(args) => run::run(args).await,
-        Command::Status { db, json } => status::status(&db, json),
+        Command::Status {
+            db,
+            json,
+            view,
+            price,
+        } => status::status(&db, json, view, price.price_per_call),
         Command::Export {
             db,
             format,
@@ -57,7 +61,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         ),
         Command::Simulate(args) => simulate::simulate(args).await,
-        Command::Demo { db, input } => demo::demo(db, input).await,
+        Command::Demo { db, input, view } => demo::demo(db, input, view).await,
         Command::Changes {
             db,
             since,
@@ -70,6 +74,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             view,
             punished_within,
+            price,
         } => report::report(
             &db,
             &out,
@@ -77,6 +82,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 lang: view.lang,
                 zone: view.tz,
                 punished_within,
+                price: price.price_per_call,
             },
         ),
         Command::Review(args) => review::review(args),
@@ -105,22 +111,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `pending 0 · found 12 · ...`: every state in the order people read them, zeros included.
-fn state_line(counts: &BTreeMap<String, u64>) -> String {
-    KeyState::ALL
-        .iter()
-        .map(|k| format!("{k} {}", counts.get(k.as_str()).copied().unwrap_or(0)))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// `uscc 12, name 3`: due keys by kind.
-fn kind_counts(by_kind: &BTreeMap<String, u64>) -> String {
+/// `uscc 12, name 3` (`统一社会信用代码 12，名称 3`): due keys by kind.
+fn kind_counts(by_kind: &BTreeMap<String, u64>, lang: crate::view::Lang) -> String {
     by_kind
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| match lang {
+            crate::view::Lang::Zh => format!("{} {v}", lang.basis(Some(k))),
+            crate::view::Lang::En => format!("{k} {v}"),
+        })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(lang.tr("，", ", "))
 }
 
 /// A closed pipe (`qcc-credit export | head`) is not an error.

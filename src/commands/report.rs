@@ -9,6 +9,6 @@ use crate::store::Store;
 pub(super) fn report(db: &Path, out: &Path, opts: &ReportOptions) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(db)?;
     crate::report::write_report(&store, out, opts)?;
-    println!("report written to {}", out.display());
+    println!("{}", opts.lang.report_written(&out.display().to_string()));
     Ok(ExitCode::Ok)
 }

@@ -40,7 +40,7 @@ pub(super) fn review(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     let by = args.by.clone().unwrap_or_else(review::login_name);
     if let Some(path) = &args.import {
         let store = Store::open(&args.db)?;
-        let done = review::import::import(&store, path, &by, opts)?;
+        let done = review::import::import(&store, path, &by, opts, lang)?;
         print!("{}", done.describe(path, lang));
         return Ok(if done.refused.is_empty() && done.changed.is_empty() {
             ExitCode::Ok
@@ -63,15 +63,17 @@ pub(super) fn review(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     };
     for d in review::decide(&store, &select, &decision, opts)? {
         println!(
-            "decision #{} recorded: {} (row {}, {}) {} by {}: {}\n  on: {}",
-            d.id,
-            escape(&d.supplier),
-            d.row,
-            escape(&d.key),
-            verdict_label(verdict.as_str(), lang),
-            escape(&decision.by),
-            escape(decision.note.trim()),
-            escape(&d.reasons)
+            "{}",
+            lang.decision_recorded(
+                d.id,
+                &escape(&d.supplier),
+                d.row,
+                &escape(&d.key),
+                verdict_label(verdict.as_str(), lang),
+                &escape(&decision.by),
+                &escape(decision.note.trim()),
+                &escape(&d.reasons)
+            )
         );
     }
     Ok(ExitCode::Ok)

@@ -8,6 +8,7 @@ use crate::qcc::status::fatal_hint;
 use crate::screen::{self, Ingested, StopReason, Stopper, Summary};
 use crate::secrets::Credentials;
 use crate::telemetry::escape;
+use crate::view::{Lang, Window, Zone};
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // A notification file that cannot be read stops the run before any call.
@@ -30,7 +31,15 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("qcc-credit: {msg}");
             let mut summary = ingested.summary_without_calls(ExitCode::Fatal)?;
             summary.stop = Some("credentials missing".into());
-            print_summary(&summary);
+            let (lang, zone, price) = ingested.view();
+            let sv = SummaryView {
+                lang,
+                zone,
+                price,
+                db: ingested.db(),
+                window: ingested.review_options().punished_within,
+            };
+            print_summary(&summary, sv);
             return Ok(summary.exit_code);
         }
     };
@@ -47,11 +56,20 @@ pub(super) async fn screen_and_report(
     watch_signals(stopper.clone());
     let db = ingested.db().to_path_buf();
     let review = ingested.review_options();
+    let view = ingested.view();
     let summary = ingested.screen(creds, stopper).await?;
     if let Some(reason) = &summary.stop_reason {
         print_stop(reason);
     }
-    print_summary(&summary);
+    let (lang, zone, price) = view;
+    let sv = SummaryView {
+        lang,
+        zone,
+        price,
+        db: &db,
+        window: review.punished_within,
+    };
+    print_summary(&summary, sv);
     if let Some(cfg) = notify {
         super::notify::after_run(&db, &summary, cfg, review).await;
     }
@@ -59,22 +77,24 @@ pub(super) async fn screen_and_report(
 }
 
 fn print_dry_run(ingested: &Ingested, qps: f64) {
+    let (l, _, _) = ingested.view();
     let due = ingested.due();
-    let kinds = super::kind_counts(&ingested.due_by_kind);
-    println!("input: {}", escape(&ingested.source));
+    let kinds = super::kind_counts(&ingested.due_by_kind, l);
+    println!("{}", l.run_input(&escape(&ingested.source)));
     println!(
-        "dry run: {} rows read, {} new keys; a run would call the vendor for {due} keys ({}), \
-         at least {due} calls (one more per 20 customs registrations beyond the first 20), \
-         about {:.0} s at --qps {}",
-        ingested.ingest.rows,
-        ingested.ingest.new_keys,
-        if kinds.is_empty() {
-            "none".into()
-        } else {
-            kinds
-        },
-        due as f64 / qps.max(0.001),
-        qps
+        "{}",
+        l.dry_run(
+            ingested.ingest.rows,
+            ingested.ingest.new_keys,
+            due,
+            if kinds.is_empty() {
+                l.tr("无", "none")
+            } else {
+                &kinds
+            },
+            due as f64 / qps.max(0.001),
+            qps
+        )
     );
 }
 
@@ -153,58 +173,81 @@ pub(super) fn watch_signals(stopper: Stopper) {
 }
 
 /// "the vendor held us to about 19.6 calls/s; --qps 19 avoids the 120s".
-pub(super) fn vendor_rate_advice(rate: f64) -> String {
-    format!(
-        "the vendor held us to about {rate:.1} calls/s; --qps {} avoids the 120s",
-        // The rate throttling began at is already over the limit: advise a little under it.
-        ((rate * 0.95).floor() as u64).max(1)
-    )
+pub(super) fn vendor_rate_advice(rate: f64, lang: Lang) -> String {
+    // The rate throttling began at is already over the limit: advise a little under it.
+    lang.vendor_rate(rate, ((rate * 0.95).floor() as u64).max(1))
 }
 
-/// The end-of-run summary, on stdout.
-pub(super) fn print_summary(s: &Summary) {
-    let states = super::state_line(&s.keys_by_state);
+/// How the summary is written.
+#[derive(Clone, Copy)]
+pub(super) struct SummaryView<'a> {
+    pub lang: Lang,
+    pub zone: Zone,
+    pub price: Option<f64>,
+    pub db: &'a std::path::Path,
+    pub window: Window,
+}
+
+/// The end-of-run summary, on stdout: the outcome first (who needs attention and why, what is
+/// new), then the next command, then what was read, the keys, the calls and their cost, the
+/// changes, and the exit code with its meaning.
+pub(super) fn print_summary(s: &Summary, v: SummaryView<'_>) {
+    let l = v.lang;
+    let attention: u64 = s.attention_by_flag.iter().map(|(_, n)| n).sum();
+    let why = s
+        .attention_by_flag
+        .iter()
+        .map(|(f, n)| format!("{} {n}", l.flag_short(*f, &v.window.label(l))))
+        .collect::<Vec<_>>()
+        .join(l.tr("，", ", "));
     println!(
-        "qcc-credit run #{}: {} rows read ({} new keys, {} invalid rows, {} total rows skipped), {} keys were due",
-        s.run_id.unwrap_or(0),
-        s.rows,
-        s.new_keys,
-        s.invalid_rows,
-        s.skipped_rows,
-        s.due
+        "{}",
+        l.run_outcome(
+            s.run_id.unwrap_or(0),
+            attention,
+            &why,
+            s.alerts_open,
+            s.alerts_opened
+        )
     );
-    println!("  input: {}", escape(&s.source));
-    println!("  keys: {states}");
+    if s.alerts_open > 0 {
+        let cmd = format!(
+            "qcc-credit review --db {} --list --open",
+            escape(&v.db.display().to_string())
+        );
+        println!("  {}", l.run_next(&cmd));
+    }
+    println!(
+        "  {}",
+        l.run_read(s.rows, s.new_keys, s.invalid_rows, s.skipped_rows, s.due)
+    );
+    println!("  {}", l.run_input(&escape(&s.source)));
+    println!("  {}", l.status_keys(&l.states_line(&s.keys_by_state)));
     let answered = s.calls - s.unreached;
     println!(
-        "  calls this run: {answered} answered by the vendor (assume each billed) in {:.1} s ({:.2} calls/s)",
-        s.elapsed_secs,
-        answered as f64 / s.elapsed_secs.max(0.001)
+        "  {}",
+        l.run_calls(answered, s.elapsed_secs, &l.cost(answered, v.price))
     );
     if s.unreached > 0 {
-        println!(
-            "  {} attempt(s) never reached the vendor (connection refused, DNS, TLS or proxy): not billed",
-            s.unreached
-        );
+        println!("  {}", l.run_unreached(s.unreached));
     }
     if s.slowdowns > 0 {
-        println!(
-            "  the vendor asked to slow down {} time(s) (120/122)",
-            s.slowdowns
-        );
+        println!("  {}", l.run_slowdowns(s.slowdowns));
     }
     if let Some(r) = s.vendor_rate {
-        println!("  {}", vendor_rate_advice(r));
+        println!("  {}", vendor_rate_advice(r, l));
     }
-    println!(
-        "  changes since the previous screening: {} ({} worse)",
-        s.changes, s.worse_changes
-    );
+    if let Some(StopReason::Quota { code, .. }) = &s.stop_reason {
+        let at = v.zone.now().format("%Y-%m-%d %H:%M %:z").to_string();
+        println!("  {}", l.quota_spent(&at, code));
+    }
+    println!("  {}", l.run_changes(s.changes, s.worse_changes));
     if s.alerts_opened > 0 {
-        println!(
-            "  alerts this run opened: {} (`qcc-credit review --list --open` shows them)",
-            s.alerts_opened
-        );
+        println!("  {}", l.run_opened(s.alerts_opened));
     }
-    println!("  exit {}: {}", s.exit_code.code(), s.exit_code.meaning());
+    let meaning = match l {
+        Lang::En => s.exit_code.meaning(),
+        Lang::Zh => s.exit_code.meaning_in(l),
+    };
+    println!("  {}", l.run_exit(s.exit_code.code(), meaning));
 }

@@ -53,8 +53,9 @@ impl Default for ExportOptions {
     }
 }
 
-/// The result fields after the original columns, in CSV (machine names: pipelines read them).
-pub const RESULT_FIELDS: [&str; 17] = [
+/// The result fields after the original columns, in CSV: machine names with `--lang en` (for
+/// pipelines), [`RESULT_FIELDS_ZH`] by default.
+pub const RESULT_FIELDS: [&str; 18] = [
     "row",
     "sheet_row",
     "key",
@@ -72,6 +73,29 @@ pub const RESULT_FIELDS: [&str; 17] = [
     "customs_offices",
     "identify_date",
     "attention",
+    "reason",
+];
+
+/// The result fields' Chinese headers, in the order of [`RESULT_FIELDS`].
+pub const RESULT_FIELDS_ZH: [&str; 18] = [
+    "数据行",
+    "表格行号",
+    "查询代码/名称",
+    "查询依据",
+    "查询状态",
+    "状态码",
+    "接口返回信息",
+    "查询时间",
+    "注册数",
+    "信用等级",
+    "风险等级",
+    "处罚次数",
+    "最近处罚日期",
+    "已注销注册数",
+    "注册海关",
+    "认定时间",
+    "关注标记",
+    "需关注原因",
 ];
 
 /// The UTF-8 byte-order mark.
@@ -104,51 +128,99 @@ fn status_value(s: &Option<String>) -> Value {
     }
 }
 
-/// The flat cells of a row: original columns, then [`RESULT_FIELDS`].
-pub fn flat_row(cols: &ListColumns, s: &SupplierRow, a: &Assessment) -> Vec<String> {
+/// The flat cells of a row: original columns, then [`RESULT_FIELDS`]. With `--lang en` the
+/// values are the machine names pipelines read (`found`, `uscc`, flag ids) and the time is RFC
+/// 3339 with its offset; in Chinese they are what the analyst reads. Both in the chosen zone.
+pub fn flat_row(
+    cols: &ListColumns,
+    s: &SupplierRow,
+    a: &Assessment,
+    opts: &ExportOptions,
+) -> Vec<String> {
     let row = &s.row;
+    let l = opts.lang;
     let mut cells = cols.cells(row);
     let rank = if row.state == KeyState::Found {
-        Rank::of(&a.level).label()
+        Some(Rank::of(&a.level))
     } else {
-        ""
+        None
     };
-    let attention: Vec<&str> = a.flags.iter().map(|f| f.id()).collect();
+    let (kind, state, rank, attention, checked) = match l {
+        Lang::En => (
+            row.key_kind.clone().unwrap_or_default(),
+            row.state_label().to_string(),
+            rank.map(|r| r.label().to_string()).unwrap_or_default(),
+            a.flags.iter().map(|f| f.id()).collect::<Vec<_>>().join(" "),
+            row.checked_at
+                .as_deref()
+                .and_then(crate::view::zone::parse_stored)
+                .map(|t| opts.zone.at(t).to_rfc3339())
+                .unwrap_or_default(),
+        ),
+        Lang::Zh => (
+            l.basis(row.key_kind.as_deref()).to_string(),
+            l.row_state(row.state_label()).to_string(),
+            rank.map(|r| l.rank(r).to_string()).unwrap_or_default(),
+            a.flags
+                .iter()
+                .map(|f| l.flag(*f))
+                .collect::<Vec<_>>()
+                .join("、"),
+            row.checked_at
+                .as_deref()
+                .map(|t| opts.zone.show(t))
+                .unwrap_or_default(),
+        ),
+    };
+    let message = match (&row.message, row.state) {
+        (Some(m), KeyState::Invalid) => l.fix_message(m),
+        (Some(m), _) => m.clone(),
+        (None, _) => String::new(),
+    };
     cells.extend([
         row.row.to_string(),
         row.sheet_row.map(|n| n.to_string()).unwrap_or_default(),
         row.key.clone(),
-        row.key_kind.clone().unwrap_or_default(),
-        row.state_label().to_string(),
+        kind,
+        state,
         row.status.clone().unwrap_or_default(),
-        row.message.clone().unwrap_or_default(),
-        row.checked_at.clone().unwrap_or_default(),
+        message,
+        checked,
         a.registrations.to_string(),
         a.level.clone(),
-        rank.to_string(),
+        rank,
         a.punishments.to_string(),
         a.latest_day(),
         a.cancelled.to_string(),
         a.customs.join(" "),
         a.identify_date.clone(),
-        attention.join(" "),
+        attention,
+        if row.skipped {
+            String::new()
+        } else {
+            crate::view::row_reason(s, a, l, opts.punished_within)
+        },
     ]);
     cells
 }
 
-fn header_row(headers: &[String]) -> Vec<String> {
+fn header_row(headers: &[String], lang: Lang) -> Vec<String> {
+    let fields = match lang {
+        Lang::En => RESULT_FIELDS,
+        Lang::Zh => RESULT_FIELDS_ZH,
+    };
     // Original columns keep their names; a clash with a result field gets a prefix.
     let mut h: Vec<String> = headers
         .iter()
         .map(|x| {
-            if RESULT_FIELDS.contains(&x.as_str()) {
-                format!("input_{x}")
+            if fields.contains(&x.as_str()) {
+                format!("{}{x}", lang.tr("原表_", "input_"))
             } else {
                 x.clone()
             }
         })
         .collect();
-    h.extend(RESULT_FIELDS.iter().map(|s| s.to_string()));
+    h.extend(fields.iter().map(|s| s.to_string()));
     h
 }
 

@@ -91,17 +91,40 @@ pub fn bar_chart(title: &str, bars: &[(String, u64, &str)]) -> String {
     s
 }
 
+/// The page's style: screen, and A4 print (the needs-attention list first, the full supplier
+/// table only when `#print-all` is ticked, headers repeated on every page, nothing interactive).
 pub const STYLE: &str = "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;\
-margin:2em;color:#222}svg{font-family:inherit}table{border-collapse:collapse;margin:.5em 0 1.5em}\
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f0f0f0}\
-.num{text-align:right}.nw{white-space:nowrap}.worse{color:#b00020;font-weight:bold}h2{border-bottom:2px solid #ddd;padding-bottom:4px}\
-#attention td:last-child{max-width:32em}.sev-0 td{background:#fde0e0}.sev-1 td{background:#fff0e0}\
-.sev-2 td,.sev-3 td{background:#fff8e0}details table{margin:.3em 0}summary{cursor:pointer;color:#0645ad}\
-th.sortable{cursor:pointer}th.sortable:after{content:\" \\2195\";color:#999}.meta{color:#555}\
-.controls{margin:.5em 0}.controls input{padding:3px 6px;width:20em}";
+margin:2em;color:#222;font-size:14px}svg{font-family:inherit;max-width:100%}\
+table{border-collapse:collapse;margin:.5em 0 1em}\
+td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f0f0f0}\
+.num{text-align:right}.nw{white-space:nowrap}.worse{color:#b00020;font-weight:bold}\
+h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:1.5em}.meta,.none{color:#555}\
+.list td{max-width:30em}.sev-0 td{background:#fde0e0}.sev-1 td{background:#fff0e0}\
+.sev-2 td,.sev-3 td{background:#fff8e0}details table{margin:.3em 0}summary{cursor:pointer;color:#0645ad;white-space:nowrap}\
+th.sortable{cursor:pointer}th.sortable:after{content:\" \\2195\";color:#999}\
+.controls{margin:.5em 0}.controls label{margin-right:1.5em;white-space:nowrap}.controls input[type=search]{padding:3px 6px;width:18em}\
+.controls input[type=checkbox],.print-all input{margin:0 .3em 0 0;vertical-align:middle}.print-all{margin-left:1.5em;white-space:nowrap}\
+.more button{padding:4px 12px;cursor:pointer}\
+@page{size:A4 landscape;margin:10mm}\
+@media print{body{margin:0;font-size:9pt}table{font-size:8pt;margin:.3em 0 .6em}td,th{padding:2px 4px}\
+.noprint,.controls,.more,summary,details{display:none!important}#all-suppliers{display:none}\
+body:has(#print-all:checked) #all-suppliers{display:block}thead{display:table-header-group}\
+tr{break-inside:avoid}h2,h3{break-after:avoid}.list td{max-width:none}}";
 
-/// Sort the supplier table by a clicked header; filter its rows by text and by attention.
+/// The page's script: draws the rows kept as JSON when asked ("show the rest"), draws a
+/// supplier's details when opened, and sorts and filters the supplier table. The first rows of
+/// every list read the same without it.
 pub const SCRIPT: &str = r#"(function(){
+document.addEventListener('toggle',function(e){var d=e.target;if(d.tagName!=='DETAILS'||!d.open)return;
+ var t=d.querySelector(':scope>template');if(t){d.appendChild(t.content.cloneNode(true));t.remove();}},true);
+Array.prototype.forEach.call(document.querySelectorAll('button[data-more]'),function(b){
+ var data=null,at=0,label=b.textContent;b.addEventListener('click',function(){
+ if(!data)data=JSON.parse(document.getElementById(b.getAttribute('data-more')).textContent);
+ var body=document.getElementById(b.getAttribute('data-table')).tBodies[0],end=Math.min(at+1000,data.r.length),f=document.createDocumentFragment();
+ for(;at<end;at++){var r=data.r[at],tr=document.createElement('tr');tr.className=r[0];tr.setAttribute('data-key',r[1]);
+  for(var i=2;i<r.length;i++){var td=document.createElement('td');td.textContent=typeof r[i]==='number'?data.s[r[i]]:r[i];tr.appendChild(td);}
+  f.appendChild(tr);}
+ body.appendChild(f);if(at>=data.r.length)b.parentNode.removeChild(b);else b.textContent=label.replace(/\d+/,String(data.r.length-at));});});
 var t=document.getElementById('suppliers');if(!t)return;
 var body=t.tBodies[0],heads=t.tHead.rows[0].cells,c=document.getElementById('controls');
 c.hidden=false;var q=document.getElementById('filter'),only=document.getElementById('only-attention');

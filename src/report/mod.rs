@@ -1,15 +1,20 @@
-//! The HTML report: one self-contained page (no network; a small inline script sorts and filters,
-//! and the page reads the same without it), Chinese first.
+//! The HTML report: one self-contained page (no network), Chinese first, printable on A4.
 //!
-//! Top to bottom: 需关注供应商 (who to worry about, most severe first), totals and charts, recent
-//! punishments with supplier names, invalid codes to fix, the latest run's changes, every supplier
-//! with its registrations, punishments and level history, and the cost in calls.
+//! Top to bottom: 需关注供应商 (open alerts first, most severe first; then the decided ones),
+//! totals and charts, recent punishments with supplier names, codes to fix, the latest run's
+//! changes, every supplier (printed only when asked for), and the cost. A list's first
+//! [`HTML_ROWS`] rows are HTML; the needs-attention list beyond them is kept whole as compact
+//! JSON the page's script draws on request ([`more`]); the other sections beyond them say how
+//! many more there are and where they are (the workbook, `changes`). A supplier's details are
+//! drawn only when opened. So a 300,000-supplier report stays small enough to open.
 //!
-//! Memory stays flat at any list size: one pass over the rows writes the supplier table to a temp
-//! file and keeps only the rows that need attention and the recent punishments.
+//! Memory stays flat at any list size: one pass over the rows writes the first rows of the
+//! supplier table to a temp file and keeps only each flagged row's place and the newest
+//! punishments; the changes are streamed.
 
 pub mod evidence;
 mod html;
+mod more;
 mod page;
 mod rows;
 
@@ -21,18 +26,24 @@ use anyhow::Context as _;
 
 use crate::credit::Rank;
 use crate::key_state::KeyState;
-use crate::store::{ChangeRow, DueFilter, RunCost, Store, SupplierRow};
+use crate::store::{DueFilter, RunCost, Store, SupplierRow};
 use crate::view::{Alert, Assessment, Flag, Lang, ListColumns, Window, Zone};
 use html::{td, td_nw};
 use page::Page;
 use rows::{attention_row, supplier_row};
 
-/// How the report is written: language, clock, and how far back a punishment counts.
+/// Rows of a list the page writes as HTML; the rest are counted (or, for the needs-attention
+/// list, kept as compact JSON).
+pub const HTML_ROWS: usize = 1000;
+
+/// How the report is written: language, clock, how far back a punishment counts, and the
+/// price of a billed call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReportOptions {
     pub lang: Lang,
     pub zone: Zone,
     pub punished_within: Window,
+    pub price: Option<f64>,
 }
 
 /// Figures the report shows, computed once (tests compare them with the database).
@@ -45,10 +56,15 @@ pub struct ReportFigures {
     pub open_alerts: usize,
     pub punishments: usize,
     pub punished_suppliers: usize,
-    pub invalid_rows: usize,
-    pub changes_latest_run: usize,
+    /// Punishments within the window, every supplier row.
+    pub recent_punishments: usize,
+    pub invalid_rows: u64,
+    pub changes_latest_run: u64,
     pub calls_total: i64,
     pub billed_total: i64,
+    /// Supplier rows, and how many of them the full table lists.
+    pub suppliers: u64,
+    pub suppliers_listed: u64,
 }
 
 /// A needs-attention row: its place in the order (open alerts first), and the data row to read
@@ -83,13 +99,13 @@ struct Pass {
     by_rank: BTreeMap<Rank, u64>,
     by_flag: BTreeMap<Flag, u64>,
     attention: Vec<Attention>,
+    /// The newest punishments within the window (at most twice [`HTML_ROWS`] between trims).
     recent: Vec<RecentPunishment>,
     punished: usize,
     /// Punishments on or after this day are recent.
     since: chrono::NaiveDate,
 }
 
-/// Write the HTML report; returns the figures it shows.
 /// The keys a run started now would call.
 fn due_now(store: &Store) -> anyhow::Result<u64> {
     let due = DueFilter {
@@ -100,6 +116,7 @@ fn due_now(store: &Store) -> anyhow::Result<u64> {
     Ok(store.status(&due)?.due_now.values().sum())
 }
 
+/// Write the HTML report; returns the figures it shows.
 pub fn write_report(
     store: &Store,
     out: &Path,
@@ -111,14 +128,8 @@ pub fn write_report(
     let cols = ListColumns::of(&file);
     let since = opts.punished_within.since_today(opts.zone);
     let costs = store.run_costs()?;
-    let latest_run = costs.iter().find(|c| c.calls > 0).map(|c| c.id);
-    let changes: Vec<ChangeRow> = store
-        .changes(None, Some(file.id))?
-        .into_iter()
-        .filter(|c| c.run_id.is_some() && c.run_id == latest_run)
-        .collect();
 
-    // The supplier table goes to a temp file while the rest is gathered.
+    // The first rows of the supplier table go to a temp file while the rest is gathered.
     let mut table = BufWriter::new(tempfile::tempfile().context("creating a temp file")?);
     let mut pass = Pass {
         since,
@@ -133,13 +144,18 @@ pub fn write_report(
         }
         let a = Assessment::of(&s, since);
         pass.add(&s, &a, &cols, opts);
-        table.write_all(supplier_row(&s, &a, &cols, opts).as_bytes())
+        pass.fig.suppliers += 1;
+        if pass.fig.suppliers_listed < HTML_ROWS as u64 {
+            pass.fig.suppliers_listed += 1;
+            table.write_all(supplier_row(&s, &a, &cols, opts).as_bytes())?;
+        }
+        Ok(())
     })?;
     let mut table = table.into_inner().map_err(|e| e.into_error())?;
     table.rewind()?;
 
-    let invalid = store.invalid_rows(file.id)?;
-    let fig = pass.finish(&costs, &invalid, changes.len());
+    let (invalid, invalid_total) = store.invalid_rows(file.id, HTML_ROWS)?;
+    let mut fig = pass.finish(&costs, invalid_total);
     let due_next = due_now(store)?;
 
     let staged = crate::outfile::Staged::new(out)?;
@@ -152,22 +168,22 @@ pub fn write_report(
         cols: &cols,
     };
     w.write_all(page.head(&fig).as_bytes())?;
-    let ctx = Rows {
+    let rows = Rows {
         reader: &mut reader,
         file_id: file.id,
         cols: &cols,
         since,
         opts,
     };
-    attention_tables(&mut w, &page, &fig, &pass, ctx)?;
+    attention_tables(&mut w, &page, &fig, &pass, rows)?;
     w.write_all(page.totals(&fig, &pass).as_bytes())?;
     w.write_all(page.punishments(&fig, &pass).as_bytes())?;
-    w.write_all(page.invalid(&invalid).as_bytes())?;
-    w.write_all(page.changes(latest_run, &changes).as_bytes())?;
-    w.write_all(page.suppliers_head().as_bytes())?;
+    w.write_all(page.invalid(&invalid, invalid_total).as_bytes())?;
+    fig.changes_latest_run = page.changes(&mut w, store, &costs)?;
+    w.write_all(page.suppliers_head(&fig).as_bytes())?;
     std::io::copy(&mut table, &mut w)?;
-    w.write_all(b"</tbody></table>")?;
-    w.write_all(page.cost(&fig, &costs, due_next).as_bytes())?;
+    w.write_all(page.suppliers_tail(&fig).as_bytes())?;
+    w.write_all(page.cost(&fig, &costs, due_next, opts.price).as_bytes())?;
     let _ = writeln!(w, "<script>{}</script></body></html>", html::SCRIPT);
     w.flush()
         .with_context(|| format!("writing {}", out.display()))?;
@@ -185,7 +201,8 @@ struct Rows<'r, 'a> {
     opts: &'r ReportOptions,
 }
 
-/// The open alerts, most severe first, then the decided ones in a table of their own.
+/// The open alerts, most severe first, then the decided ones in a table of their own; each
+/// table's first [`HTML_ROWS`] as HTML, the rest as compact JSON drawn on request.
 fn attention_tables(
     w: &mut impl Write,
     page: &Page<'_>,
@@ -194,22 +211,39 @@ fn attention_tables(
     rows: Rows<'_, '_>,
 ) -> anyhow::Result<()> {
     w.write_all(page.attention_head(fig).as_bytes())?;
-    let mut decided_head = false;
-    for a in &pass.attention {
-        if !a.is_open() && !decided_head {
-            w.write_all(b"</tbody></table>")?;
-            w.write_all(page.decided_head(fig).as_bytes())?;
-            decided_head = true;
-        }
-        if let Some(s) = rows.reader.at(rows.file_id, a.row)? {
+    let (open, decided): (Vec<&Attention>, Vec<&Attention>) =
+        pass.attention.iter().partition(|a| a.is_open());
+    let mut table = |list: &[&Attention], id: &str, w: &mut dyn Write| -> anyhow::Result<()> {
+        let mut more = more::More::default();
+        for (i, a) in list.iter().enumerate() {
+            let Some(s) = rows.reader.at(rows.file_id, a.row)? else {
+                continue;
+            };
             let assessed = Assessment::of(&s, rows.since);
-            if let Some(alert) = Alert::of(&s, &assessed, rows.cols) {
-                let html = attention_row(&s, &assessed, &alert, rows.cols, rows.opts);
-                w.write_all(html.as_bytes())?;
+            let Some(alert) = Alert::of(&s, &assessed, rows.cols) else {
+                continue;
+            };
+            if i < HTML_ROWS {
+                w.write_all(attention_row(&s, &assessed, &alert, rows.cols, rows.opts).as_bytes())?;
+            } else {
+                let (class, cells) =
+                    rows::attention_cells(&s, &assessed, &alert, rows.cols, rows.opts);
+                more.add(&class, &s.row.key, cells);
             }
         }
+        w.write_all(b"</tbody></table>")?;
+        w.write_all(page.more(id, &more).as_bytes())?;
+        Ok(())
+    };
+    if !open.is_empty() {
+        w.write_all(page.attention_table("attention", false).as_bytes())?;
+        table(&open, "attention", w)?;
     }
-    w.write_all(b"</tbody></table>")?;
+    if !decided.is_empty() {
+        w.write_all(page.decided_head(fig).as_bytes())?;
+        w.write_all(page.attention_table("decided", true).as_bytes())?;
+        table(&decided, "decided", w)?;
+    }
     Ok(())
 }
 
@@ -234,20 +268,21 @@ impl Pass {
         for f in &a.flags {
             *self.by_flag.entry(*f).or_default() += 1;
         }
+        let since = self.since;
         let recent = s
             .punishments
             .iter()
-            .filter(|p| crate::view::day_of(&p.punish_date).is_some_and(|d| d >= self.since));
+            .filter(|p| crate::view::day_of(&p.punish_date).is_some_and(|d| d >= since));
         let mut name = None;
         for p in recent {
-            let name = name.get_or_insert_with(|| cols.name(&s.row));
+            self.fig.recent_punishments += 1;
+            let name = name.get_or_insert_with(|| cols.supplier_in(s.row.extra.as_deref()));
             let mut h = String::from("<tr>");
             td_nw(&mut h, &p.punish_date);
             td(&mut h, name, false);
-            td(&mut h, lang.basis(s.row.key_kind.as_deref()), false);
-            td(&mut h, &s.row.key, false);
+            td_nw(&mut h, &s.row.key);
             td(&mut h, &a.level_now(lang), false);
-            td(&mut h, &p.reg_no, false);
+            td_nw(&mut h, &p.reg_no);
             td(&mut h, &p.decision_no, false);
             td(&mut h, &p.case_prop, false);
             h.push_str("</tr>");
@@ -255,6 +290,9 @@ impl Pass {
                 date: p.punish_date.clone(),
                 html: h,
             });
+            if self.recent.len() >= 2 * HTML_ROWS {
+                self.trim_recent();
+            }
         }
         if let Some(alert) = Alert::of(s, a, cols) {
             self.attention.push(Attention {
@@ -264,14 +302,15 @@ impl Pass {
         }
     }
 
-    fn finish(
-        &mut self,
-        costs: &[RunCost],
-        invalid: &[(u64, String, String)],
-        changes: usize,
-    ) -> ReportFigures {
-        self.attention.sort_by_key(|a| a.order);
+    /// Keep the newest [`HTML_ROWS`] punishments, newest first.
+    fn trim_recent(&mut self) {
         self.recent.sort_by(|a, b| b.date.cmp(&a.date));
+        self.recent.truncate(HTML_ROWS);
+    }
+
+    fn finish(&mut self, costs: &[RunCost], invalid: u64) -> ReportFigures {
+        self.attention.sort_by_key(|a| a.order);
+        self.trim_recent();
         let mut fig = std::mem::take(&mut self.fig);
         fig.suppliers_by_rank = self
             .by_rank
@@ -281,8 +320,7 @@ impl Pass {
         fig.needs_attention = self.attention.len();
         fig.open_alerts = self.attention.iter().filter(|a| a.is_open()).count();
         fig.punished_suppliers = self.punished;
-        fig.invalid_rows = invalid.len();
-        fig.changes_latest_run = changes;
+        fig.invalid_rows = invalid;
         fig.calls_total = costs.iter().map(|c| c.calls).sum();
         fig.billed_total = costs.iter().map(|c| c.billed).sum();
         fig

@@ -1,13 +1,16 @@
-//! The page's sections, top to bottom: head, needs-attention heading, totals and charts, recent
-//! punishments, invalid codes, the latest run's changes, the supplier table's head, cost.
+//! The page's sections, top to bottom: head, the needs-attention tables, totals and charts,
+//! recent punishments, codes to fix, the latest run's changes, the supplier table, cost. A
+//! section with nothing to show says so in one line; one cut at [`HTML_ROWS`] says how many more
+//! there are and where.
 
 use std::fmt::Write as _;
 
-use super::html::{self, bar_chart, esc, header_row, td};
-use super::{Pass, ReportFigures};
+use super::html::{self, bar_chart, esc, header_row, td, td_nw};
+use super::more::More;
+use super::{HTML_ROWS, Pass, ReportFigures};
 use crate::credit::Rank;
 use crate::key_state::KeyState;
-use crate::store::{ChangeRow, InputFile, RunCost};
+use crate::store::{ChangeRow, InputFile, InvalidRow, RunCost, Store};
 use crate::view::lang::labels;
 use crate::view::{Flag, Lang, ListColumns, Window, Zone, change_values};
 
@@ -26,7 +29,8 @@ impl Page<'_> {
         let keys: u64 = fig.keys_by_state.values().sum();
         format!(
             "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
-<style>{}</style></head><body><h1>{}</h1><p class=\"meta\">{} <code>{}</code> · {} {} · {} {}</p>",
+<style>{}</style></head><body><h1>{}</h1><p class=\"meta\">{} <code>{}</code> · {} {} · {} {}\
+<label class=\"noprint print-all\"><input type=\"checkbox\" id=\"print-all\">{}</label></p>",
             l.html(),
             l.of(labels::REPORT_CUSTOMS_CREDIT_SCREENING_REPORT),
             html::STYLE,
@@ -37,30 +41,41 @@ impl Page<'_> {
             esc(&self.zone.now().format("%Y-%m-%d %H:%M %:z").to_string()),
             keys,
             l.of(labels::REPORT_DISTINCT_SUPPLIERS),
+            l.of(labels::REPORT_PRINT_ALL),
         )
     }
 
+    /// The heading of the needs-attention list, and a line when it is empty.
     pub(super) fn attention_head(&self, fig: &ReportFigures) -> String {
         let l = self.lang;
         let mut h = format!(
             "<h2 id=\"needs-attention\">{} ({})</h2><p class=\"meta\">{}</p>",
             l.of(labels::REPORT_NEEDS_ATTENTION),
             fig.open_alerts,
-            esc(&match l {
-                Lang::Zh => format!(
-                    "严重失信、失信（含C/D类）、{}受海关处罚、有海关注册已注销、未查到海关数据、或较上次筛查变差的供应商，按严重程度排序。",
-                    self.window.label(l)
-                ),
-                Lang::En => format!(
-                    "Suppliers rated severely dishonest or dishonest (incl. C/D), punished {}, with a cancelled customs registration, not found, or worse since the previous screening; most severe first.",
-                    self.window.label(l)
-                ),
-            })
+            esc(&l.report_attention_intro(&self.window.label(l)))
         );
-        h.push_str("<table id=\"attention\"><thead>");
-        h.push_str(&header_row(&self.attention_headers(false)));
-        h.push_str("</thead><tbody>");
+        if fig.needs_attention == 0 {
+            let _ = write!(
+                h,
+                "<p class=\"none\">{}</p>",
+                l.of(labels::REPORT_NO_ATTENTION)
+            );
+        } else if fig.open_alerts == 0 {
+            let _ = write!(
+                h,
+                "<p class=\"none\">{}</p>",
+                l.of(labels::REPORT_NO_OPEN_ALERTS)
+            );
+        }
         h
+    }
+
+    /// A needs-attention table's opening: `attention` (open) or `decided`.
+    pub(super) fn attention_table(&self, id: &str, decided: bool) -> String {
+        format!(
+            "<table id=\"{id}\" class=\"list\"><thead>{}</thead><tbody>",
+            header_row(&self.attention_headers(decided))
+        )
     }
 
     /// The columns of the needs-attention tables; the decided one adds the decision.
@@ -90,15 +105,32 @@ impl Page<'_> {
 
     /// The decided alerts: nothing new since their decision.
     pub(super) fn decided_head(&self, fig: &ReportFigures) -> String {
-        let l = self.lang;
-        let mut h = format!(
-            "<h3 id=\"decided-alerts\">{} ({})</h3><table id=\"decided\"><thead>",
-            l.of(labels::REVIEW_DECIDED_SECTION),
+        format!(
+            "<h3 id=\"decided-alerts\">{} ({})</h3>",
+            self.lang.of(labels::REVIEW_DECIDED_SECTION),
             fig.needs_attention - fig.open_alerts
-        );
-        h.push_str(&header_row(&self.attention_headers(true)));
-        h.push_str("</thead><tbody>");
-        h
+        )
+    }
+
+    /// The rows of table `id` beyond the first [`HTML_ROWS`]: kept whole, drawn on request.
+    pub(super) fn more(&self, id: &str, more: &More) -> String {
+        if more.count == 0 {
+            return String::new();
+        }
+        let l = self.lang;
+        format!(
+            "{}<p class=\"more noprint\"><button type=\"button\" data-more=\"{id}-more\" \
+data-table=\"{id}\">{} {} {}</button> {}</p>",
+            more.script(&format!("{id}-more")),
+            l.of(labels::REPORT_SHOW_MORE),
+            more.count,
+            l.tr("家", "more"),
+            esc(&l.report_rest(
+                more.count,
+                "工作簿（qcc-credit export --format xlsx）的需关注表",
+                "the workbook's Needs attention sheet (qcc-credit export --format xlsx)"
+            ))
+        )
     }
 
     pub(super) fn totals(&self, fig: &ReportFigures, pass: &Pass) -> String {
@@ -162,128 +194,199 @@ impl Page<'_> {
 
     pub(super) fn punishments(&self, fig: &ReportFigures, pass: &Pass) -> String {
         let l = self.lang;
+        let window = self.window.label(l);
         let mut h = format!(
-            "<h2>{} ({})</h2>",
-            match l {
-                Lang::Zh => format!("{}海关处罚", self.window.label(l)),
-                Lang::En => format!("Customs punishments {}", self.window.label(l)),
-            },
-            pass.recent.len()
+            "<h2>{}</h2><p class=\"meta\">{}</p>",
+            esc(&l.report_punishments_heading(&window, fig.recent_punishments)),
+            esc(&l.report_punishments_meta(fig.punished_suppliers, fig.punishments))
         );
-        let _ = write!(
-            h,
-            "<p class=\"meta\">{}</p>",
-            esc(&match l {
-                Lang::Zh => format!(
-                    "当前答复中共有 {} 家供应商、{} 条处罚记录；较早的处罚见下方各供应商详情。",
-                    fig.punished_suppliers, fig.punishments
-                ),
-                Lang::En => format!(
-                    "{} suppliers, {} decisions in the current answers; older ones are in each supplier's details below.",
-                    fig.punished_suppliers, fig.punishments
-                ),
-            })
-        );
-        h.push_str("<table id=\"punishments\">");
+        if pass.recent.is_empty() {
+            let _ = write!(
+                h,
+                "<p class=\"none\">{}</p>",
+                esc(&l.report_no_punishments(&window))
+            );
+            return h;
+        }
+        h.push_str("<table id=\"punishments\" class=\"list\"><thead>");
         h.push_str(&header_row(&[
             l.of(labels::REPORT_DATE),
             l.of(labels::REPORT_SUPPLIER),
-            l.basis_headers()[0],
             l.basis_headers()[1],
             l.of(labels::REPORT_CREDIT_LEVEL),
             l.of(labels::REPORT_CUSTOMS_REG_NO),
             l.of(labels::REPORT_DECISION_NO),
             l.of(labels::REPORT_CASE),
         ]));
+        h.push_str("</thead><tbody>");
         for p in &pass.recent {
             h.push_str(&p.html);
         }
-        h.push_str("</table>");
+        h.push_str("</tbody></table>");
+        self.rest(
+            &mut h,
+            (fig.recent_punishments - pass.recent.len()) as u64,
+            "工作簿（qcc-credit export --format xlsx）的处罚记录表",
+            "the workbook's Punishments sheet (qcc-credit export --format xlsx)",
+        );
         h
     }
 
-    pub(super) fn invalid(&self, invalid: &[(u64, String, String)]) -> String {
+    /// `其余 N 项未在此列出：见…`, when a section was cut.
+    fn rest(&self, h: &mut String, n: u64, zh_where: &str, en_where: &str) {
+        if n > 0 {
+            let _ = write!(
+                h,
+                "<p class=\"meta\">{}</p>",
+                esc(&self.lang.report_rest(n, zh_where, en_where))
+            );
+        }
+    }
+
+    /// Codes to fix: the supplier as the list shows it, the cell as written, and the fix.
+    pub(super) fn invalid(&self, invalid: &[InvalidRow], total: u64) -> String {
         let l = self.lang;
         let mut h = format!(
-            "<h2>{} ({})</h2><table>",
+            "<h2 id=\"codes-to-fix\">{} ({total})</h2>",
             l.of(labels::REPORT_INVALID_CODES_TO_FIX_IN_THE),
-            invalid.len()
         );
+        if invalid.is_empty() {
+            let _ = write!(
+                h,
+                "<p class=\"none\">{}</p>",
+                l.of(labels::REPORT_NO_INVALID)
+            );
+            return h;
+        }
+        h.push_str("<table id=\"invalid\" class=\"list\"><thead>");
         h.push_str(&header_row(&[
-            l.of(labels::REPORT_ROW),
+            l.of(labels::REPORT_SHEET_ROW),
+            l.of(labels::REPORT_SUPPLIER_ID),
+            l.of(labels::REPORT_SUPPLIER_NAME),
             l.of(labels::REPORT_CELL),
-            l.of(labels::REPORT_WHY),
+            l.of(labels::REPORT_FIX),
         ]));
-        for (row, input, why) in invalid {
+        h.push_str("</thead><tbody>");
+        for r in invalid {
             h.push_str("<tr>");
-            td(&mut h, &row.to_string(), true);
-            td(&mut h, input, false);
-            td(&mut h, why, false);
+            td(&mut h, &r.sheet_row.unwrap_or(r.row).to_string(), true);
+            td(&mut h, &self.cols.id_in(r.extra.as_deref()), false);
+            td(&mut h, &self.cols.name_in(r.extra.as_deref()), false);
+            td_nw(&mut h, &r.input);
+            td(&mut h, &l.fix_message(&r.message), false);
             h.push_str("</tr>");
         }
-        h.push_str("</table>");
+        h.push_str("</tbody></table>");
+        self.rest(
+            &mut h,
+            total - invalid.len() as u64,
+            "工作簿的筛查结果表（查询状态为“代码无效”的行）",
+            "the workbook's Results sheet (rows whose state is invalid code)",
+        );
         h
     }
 
-    pub(super) fn changes(&self, latest_run: Option<i64>, changes: &[ChangeRow]) -> String {
+    /// The latest run's changes, streamed: the first [`HTML_ROWS`], then how many more.
+    pub(super) fn changes(
+        &self,
+        w: &mut impl std::io::Write,
+        store: &Store,
+        costs: &[RunCost],
+    ) -> anyhow::Result<u64> {
         let l = self.lang;
-        let mut h = format!(
-            "<h2>{}{} ({})</h2><table>",
+        let latest = costs.iter().find(|c| c.calls > 0).map(|c| c.id);
+        let total = match latest {
+            Some(run) => store.changes_in_run(run)?.0,
+            None => 0,
+        };
+        write!(
+            w,
+            "<h2 id=\"changes\">{}{} ({total})</h2>",
             l.of(labels::REPORT_CHANGES_FOUND_BY_THE_LATEST_RUN),
-            latest_run.map(|r| format!(" (#{r})")).unwrap_or_default(),
-            changes.len()
-        );
+            latest.map(|r| format!(" (#{r})")).unwrap_or_default(),
+        )?;
+        let (Some(run), true) = (latest, total > 0) else {
+            let first = costs.iter().filter(|c| c.calls > 0).count() <= 1;
+            let line = if first {
+                labels::CHANGES_FIRST_SCREENING
+            } else {
+                labels::REPORT_NO_CHANGES_THIS_RUN
+            };
+            write!(w, "<p class=\"none\">{}</p>", l.of(line))?;
+            return Ok(total);
+        };
+        let mut h = String::from("<table id=\"changes-table\" class=\"list\"><thead>");
         h.push_str(&header_row(&[
             l.of(labels::REPORT_DETECTED),
             l.of(labels::REPORT_SUPPLIER),
-            l.basis_headers()[0],
             l.basis_headers()[1],
             l.of(labels::REPORT_CHANGE),
             l.of(labels::REPORT_WAS),
             l.of(labels::REPORT_NOW),
             l.of(labels::REPORT_SCREENED),
         ]));
-        for c in changes {
-            h.push_str("<tr>");
-            td(&mut h, &self.zone.show(&c.detected_at), false);
-            td(&mut h, &self.cols.supplier_in(c.extra.as_deref()), false);
-            td(&mut h, l.basis(c.key_kind.as_deref()), false);
-            td(&mut h, &c.key, false);
-            let _ = write!(
-                h,
-                "<td{}>{}</td>",
-                if c.worse { " class=\"worse\"" } else { "" },
-                esc(&l.change_text(&c.kind))
-            );
-            let (was, now) = change_values(l, c);
-            td(&mut h, &was, false);
-            td(&mut h, &now, false);
-            td(
-                &mut h,
-                &format!(
-                    "{} → {}",
-                    self.zone.date(&c.before.checked_at),
-                    self.zone.date(&c.after.checked_at)
-                ),
-                false,
-            );
-            h.push_str("</tr>");
-        }
-        h.push_str("</table>");
+        h.push_str("</thead><tbody>");
+        w.write_all(h.as_bytes())?;
+        let mut shown = 0u64;
+        store.for_each_change(None, Some(run), Some(self.file.id), |c| {
+            if shown < HTML_ROWS as u64 {
+                shown += 1;
+                w.write_all(self.change_row(&c).as_bytes())?;
+            }
+            Ok(())
+        })?;
+        let mut h = String::from("</tbody></table>");
+        self.rest(
+            &mut h,
+            total.saturating_sub(shown),
+            "qcc-credit changes",
+            "qcc-credit changes",
+        );
+        w.write_all(h.as_bytes())?;
+        Ok(total)
+    }
+
+    fn change_row(&self, c: &ChangeRow) -> String {
+        let l = self.lang;
+        let mut h = String::from("<tr>");
+        td_nw(&mut h, &self.zone.show(&c.detected_at));
+        td(&mut h, &self.cols.supplier_in(c.extra.as_deref()), false);
+        td_nw(&mut h, &c.key);
+        let _ = write!(
+            h,
+            "<td{}>{}</td>",
+            if c.worse { " class=\"worse\"" } else { "" },
+            esc(&l.change_text(&c.kind))
+        );
+        let (was, now) = change_values(l, c);
+        td(&mut h, &was, false);
+        td(&mut h, &now, false);
+        td_nw(
+            &mut h,
+            &format!(
+                "{} → {}",
+                self.zone.date(&c.before.checked_at),
+                self.zone.date(&c.after.checked_at)
+            ),
+        );
+        h.push_str("</tr>");
         h
     }
 
-    pub(super) fn suppliers_head(&self) -> String {
+    /// The full supplier table's head: printed only when asked for (`#print-all`).
+    pub(super) fn suppliers_head(&self, fig: &ReportFigures) -> String {
         let l = self.lang;
         let mut h = format!(
-            "<h2>{}</h2><div id=\"controls\" class=\"controls\" hidden><label>{} <input id=\"filter\" type=\"search\"></label> \
-<label><input id=\"only-attention\" type=\"checkbox\"> {}</label> <span class=\"meta\">{}</span></div>",
+            "<section id=\"all-suppliers\"><h2>{} ({})</h2><div id=\"controls\" class=\"controls\" hidden>\
+<label>{} <input id=\"filter\" type=\"search\"></label>\
+<label class=\"check\"><input id=\"only-attention\" type=\"checkbox\">{}</label> <span class=\"meta\">{}</span></div>",
             l.of(labels::REPORT_ALL_SUPPLIERS),
+            fig.suppliers,
             l.of(labels::REPORT_FILTER),
             l.of(labels::REPORT_NEEDS_ATTENTION_ONLY),
             l.of(labels::REPORT_CLICK_A_HEADER_TO_SORT),
         );
-        h.push_str("<table id=\"suppliers\"><thead>");
+        h.push_str("<table id=\"suppliers\" class=\"list\"><thead>");
         let mut head: Vec<&str> = self.cols.ident_headers();
         head.extend(l.basis_headers());
         head.extend([
@@ -299,21 +402,36 @@ impl Page<'_> {
         h
     }
 
-    pub(super) fn cost(&self, fig: &ReportFigures, costs: &[RunCost], due_next: u64) -> String {
+    /// The table's end, and where the rows beyond the first [`HTML_ROWS`] are.
+    pub(super) fn suppliers_tail(&self, fig: &ReportFigures) -> String {
+        let mut h = String::from("</tbody></table>");
+        self.rest(
+            &mut h,
+            fig.suppliers - fig.suppliers_listed,
+            "工作簿（qcc-credit export --format xlsx）的筛查结果表",
+            "the workbook's Results sheet (qcc-credit export --format xlsx)",
+        );
+        h.push_str("</section>");
+        h
+    }
+
+    pub(super) fn cost(
+        &self,
+        fig: &ReportFigures,
+        costs: &[RunCost],
+        due_next: u64,
+        price: Option<f64>,
+    ) -> String {
         let l = self.lang;
+        let next = match l {
+            Lang::Zh => format!("。下次运行待查询 {due_next} 家。"),
+            Lang::En => format!(". Next run: {due_next} keys due."),
+        };
         let mut h = format!(
-            "<h2>{}</h2><p>{}</p><table>",
+            "<h2>{}</h2><p>{}{}</p><table class=\"list\"><thead>",
             l.of(labels::REPORT_COST),
-            esc(&match l {
-                Lang::Zh => format!(
-                    "共调用 {} 次，其中 {} 次为计费答复（200/201）；请按每次调用都计费估算。下次运行待查询 {} 个。",
-                    fig.calls_total, fig.billed_total, due_next
-                ),
-                Lang::En => format!(
-                    "{} calls in all, {} of them billed answers (200/201); assume every call is billed. Next run: {} keys due.",
-                    fig.calls_total, fig.billed_total, due_next
-                ),
-            })
+            esc(&l.cost(fig.billed_total as u64, price)),
+            esc(&next)
         );
         h.push_str(&header_row(&[
             l.of(labels::REPORT_RUN),
@@ -322,22 +440,23 @@ impl Page<'_> {
             l.of(labels::REPORT_BILLED_ANSWERS),
             l.of(labels::REPORT_EXIT),
         ]));
+        h.push_str("</thead><tbody>");
         for c in costs {
             h.push_str("<tr>");
             td(&mut h, &format!("#{}", c.id), false);
-            td(&mut h, &self.zone.show(&c.started_at), false);
+            td_nw(&mut h, &self.zone.show(&c.started_at));
             td(&mut h, &c.calls.to_string(), true);
             td(&mut h, &c.billed.to_string(), true);
             td(
                 &mut h,
                 &c.exit_code
-                    .map(|e| e.to_string())
+                    .map(|e| l.exit_text(e))
                     .unwrap_or_else(|| "-".into()),
                 false,
             );
             h.push_str("</tr>");
         }
-        h.push_str("</table>");
+        h.push_str("</tbody></table>");
         h
     }
 }

@@ -5,13 +5,71 @@ use std::fmt::Write as _;
 
 use super::ReportOptions;
 use super::html::{esc, table, td, td_nw};
+use super::more::Cell;
 use crate::credit::Rank;
 use crate::store::SupplierRow;
 use crate::view::alert::verdict_label;
 use crate::view::lang::labels;
 use crate::view::{Alert, AlertState, Assessment, Flag, ListColumns, reading};
 
-/// One row of the needs-attention table.
+/// A needs-attention row's cells as text, and whether each repeats across rows (for
+/// [`more`](super::more)): the supplier's cells, how it was queried, the level, the counts, the
+/// reason, and the review state (or, decided, the decision, note, who and when).
+fn attention_texts(
+    s: &SupplierRow,
+    a: &Assessment,
+    alert: &Alert,
+    cols: &ListColumns,
+    opts: &ReportOptions,
+) -> Vec<(String, bool, bool)> {
+    let lang = opts.lang;
+    // (text, repeats, no-wrap)
+    let mut cells: Vec<(String, bool, bool)> = cols
+        .ident_cells(&s.row)
+        .into_iter()
+        .map(|c| (c, false, false))
+        .collect();
+    cells.extend([
+        (
+            lang.basis_short(s.row.key_kind.as_deref()).to_string(),
+            true,
+            true,
+        ),
+        (s.row.key.clone(), false, true),
+        (a.level_change(lang), true, false),
+        (a.cancelled_text(), true, true),
+        (a.punishments.to_string(), true, false),
+        (a.latest_day(), true, true),
+        (
+            crate::view::row_reason(s, a, lang, opts.punished_within),
+            true,
+            false,
+        ),
+    ]);
+    match &alert.state {
+        AlertState::Decided(d) => cells.extend([
+            (verdict_label(&d.decision, lang).to_string(), true, false),
+            (d.note.clone(), false, false),
+            (d.decided_by.clone(), true, false),
+            (opts.zone.show(&d.decided_at), false, true),
+        ]),
+        AlertState::Open { earlier, .. } => cells.push((
+            alert.state_text(lang, opts.zone),
+            true,
+            // 待处置 alone reads on one line; open again after a decision, it says why.
+            earlier.is_none(),
+        )),
+    }
+    cells
+}
+
+/// The row's class: its most severe flag.
+fn severity(a: &Assessment) -> (Flag, String) {
+    let first = a.flags.first().copied().unwrap_or(Flag::NotFound);
+    (first, format!("sev-{}", first as u8))
+}
+
+/// One row of a needs-attention table, as HTML.
 pub(super) fn attention_row(
     s: &SupplierRow,
     a: &Assessment,
@@ -19,39 +77,42 @@ pub(super) fn attention_row(
     cols: &ListColumns,
     opts: &ReportOptions,
 ) -> String {
-    let lang = opts.lang;
-    let first = a.flags.first().copied().unwrap_or(Flag::NotFound);
+    let (first, class) = severity(a);
     let mut h = format!(
-        "<tr class=\"sev-{}\" data-key=\"{}\" data-flag=\"{}\">",
-        first as u8,
+        "<tr class=\"{class}\" data-key=\"{}\" data-flag=\"{}\">",
         esc(&s.row.key),
         first.id()
     );
-    for c in cols.ident_cells(&s.row) {
-        td(&mut h, &c, false);
-    }
-    td(&mut h, lang.basis(s.row.key_kind.as_deref()), false);
-    td_nw(&mut h, &s.row.key);
-    td(&mut h, &a.level_change(lang), false);
-    td(&mut h, &a.cancelled_text(), false);
-    td(&mut h, &a.punishments.to_string(), true);
-    td_nw(&mut h, &a.latest_day());
-    td(
-        &mut h,
-        &crate::view::row_reason(s, a, lang, opts.punished_within),
-        false,
-    );
-    match &alert.state {
-        AlertState::Decided(d) => {
-            td(&mut h, verdict_label(&d.decision, lang), false);
-            td(&mut h, &d.note, false);
-            td(&mut h, &d.decided_by, false);
-            td_nw(&mut h, &opts.zone.show(&d.decided_at));
+    for (text, _, nw) in attention_texts(s, a, alert, cols, opts) {
+        if nw {
+            td_nw(&mut h, &text);
+        } else {
+            td(&mut h, &text, false);
         }
-        AlertState::Open { .. } => td(&mut h, &alert.state_text(lang, opts.zone), false),
     }
     h.push_str("</tr>\n");
     h
+}
+
+/// One row of a needs-attention table, compact: its class and its cells.
+pub(super) fn attention_cells(
+    s: &SupplierRow,
+    a: &Assessment,
+    alert: &Alert,
+    cols: &ListColumns,
+    opts: &ReportOptions,
+) -> (String, Vec<Cell>) {
+    let cells = attention_texts(s, a, alert, cols, opts)
+        .into_iter()
+        .map(|(t, shared, _)| {
+            if shared {
+                Cell::Shared(t)
+            } else {
+                Cell::Own(t)
+            }
+        })
+        .collect();
+    (severity(a).1, cells)
 }
 
 /// One supplier in the full table, with its details.
@@ -89,13 +150,14 @@ pub(super) fn supplier_row(
             .unwrap_or_default(),
         false,
     );
-    h.push_str("<td>");
+    h.push_str("<td class=\"nw\">");
     details(&mut h, s, opts);
     h.push_str("</td></tr>\n");
     h
 }
 
-/// Registrations, punishments and level history in a `<details>`.
+/// Registrations, punishments and level history in a `<details>`, inside a `<template>`: not
+/// drawn until the analyst opens it (the page's script moves it in).
 fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
     let lang = opts.lang;
     if s.registrations.is_empty() && s.history.len() < 2 {
@@ -103,7 +165,7 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
     }
     let _ = write!(
         h,
-        "<details><summary>{}</summary>",
+        "<details><summary>{}</summary><template>",
         lang.of(labels::REPORT_ROW_DETAILS)
     );
     if !s.registrations.is_empty() {
@@ -173,5 +235,5 @@ fn details(h: &mut String, s: &SupplierRow, opts: &ReportOptions) {
         h.push_str(&esc(&steps.join(" → ")));
         h.push_str("</p>");
     }
-    h.push_str("</details>");
+    h.push_str("</template></details>");
 }

@@ -37,41 +37,50 @@ pub struct Imported {
 impl Imported {
     /// What the command prints.
     pub fn describe(&self, path: &Path, lang: Lang) -> String {
-        let mut s = format!(
-            "{}, sheet {}: {} decision(s) recorded, {} row(s) left open, {} already recorded\n",
-            path.display(),
-            self.sheet,
-            self.recorded.len(),
-            self.left_open,
-            self.unchanged
-        );
+        use crate::telemetry::escape;
+        let (n, open, same) = (self.recorded.len(), self.left_open, self.unchanged);
+        let mut s = match lang {
+            Lang::Zh => format!(
+                "{}，工作表 {}：已记录 {n} 条处置，{open} 行未填（仍待处置），{same} 行与已有处置相同\n",
+                path.display(),
+                self.sheet
+            ),
+            Lang::En => format!(
+                "{}, sheet {}: {n} decision(s) recorded, {open} row(s) left open, {same} already recorded\n",
+                path.display(),
+                self.sheet
+            ),
+        };
         for d in &self.recorded {
-            s.push_str(&format!(
-                "  decision #{}: {} (row {}, {})\n",
-                d.id,
-                crate::telemetry::escape(&d.supplier),
-                d.row,
-                crate::telemetry::escape(&d.key)
-            ));
+            let (who, key) = (escape(&d.supplier), escape(&d.key));
+            s.push_str(&match lang {
+                Lang::Zh => format!("  处置 #{}：{who}（表格第{}行，{key}）\n", d.id, d.row),
+                Lang::En => format!("  decision #{}: {who} (row {}, {key})\n", d.id, d.row),
+            });
         }
-        if !self.changed.is_empty() {
-            s.push_str(&format!(
-                "{} row(s) not applied: the alert changed since the workbook was exported; export \
-                 again and decide on what is there now ({}):\n",
-                self.changed.len(),
-                lang.tr("处置前请重新导出", "re-export first")
-            ));
-            for c in &self.changed {
-                s.push_str(&format!("  {}\n", crate::telemetry::escape(c)));
+        let lists = [
+            (
+                &self.changed,
+                lang.tr(
+                    "行未记录：导出后提醒已有变化，请重新导出，按最新情况处置",
+                    "row(s) not applied: the alert changed since the workbook was exported; export again and decide on what is there now",
+                ),
+            ),
+            (
+                &self.refused,
+                lang.tr(
+                    "行未记录：内容不是可记录的处置",
+                    "row(s) not applied: not a decision this tool can record",
+                ),
+            ),
+        ];
+        for (list, head) in lists {
+            if list.is_empty() {
+                continue;
             }
-        }
-        if !self.refused.is_empty() {
-            s.push_str(&format!(
-                "{} row(s) not applied: not a decision this tool can record:\n",
-                self.refused.len()
-            ));
-            for c in &self.refused {
-                s.push_str(&format!("  {}\n", crate::telemetry::escape(c)));
+            s.push_str(&format!("{} {head}{}\n", list.len(), lang.tr("：", ":")));
+            for c in list {
+                s.push_str(&format!("  {}\n", escape(c)));
             }
         }
         s
@@ -173,6 +182,7 @@ pub fn import(
     path: &Path,
     by: &str,
     opts: ReviewOptions,
+    lang: Lang,
 ) -> anyhow::Result<Imported> {
     let file = latest_file(store)?;
     let table = open_sheet(path)?;
@@ -192,6 +202,7 @@ pub fn import(
             cols: &cols,
             by,
             source: &source,
+            lang,
         };
         match filled.read(&file, &mut rows, &mut seen, opts)? {
             Outcome::Empty(true) => out.left_open += 1,
@@ -217,6 +228,7 @@ struct Filled<'a> {
     cols: &'a Columns,
     by: &'a str,
     source: &'a str,
+    lang: Lang,
 }
 
 impl Filled<'_> {
@@ -230,27 +242,58 @@ impl Filled<'_> {
         opts: ReviewOptions,
     ) -> Option<String> {
         let at = self.at();
-        if r.s.row.key != key {
-            return Some(format!(
-                "{at} ({key}): data row {row_no} now holds {} (the list changed)",
-                r.s.row.key
+        let now = &r.s.row.key;
+        if *now != key {
+            return Some(self.say(
+                format!("{at}（{key}）：数据第{row_no}行现为 {now}（清单已变）"),
+                format!("{at} ({key}): data row {row_no} now holds {now} (the list changed)"),
             ));
         }
         (alert.fingerprint.digest() != cell(self.raw, self.cols.check)).then(|| {
-            format!(
-                "{at} ({}, {key}): now {}",
-                alert.supplier,
-                crate::view::row_reason(&r.s, &r.a, Lang::Zh, opts.punished_within)
+            let reasons = crate::view::row_reason(&r.s, &r.a, self.lang, opts.punished_within);
+            let who = &alert.supplier;
+            self.say(
+                format!("{at}（{who}，{key}）：导出后有变化，现为：{reasons}"),
+                format!("{at} ({who}, {key}): changed since the export, now: {reasons}"),
             )
         })
     }
 
+    /// The text in the reader's language.
+    fn say(&self, zh: String, en: String) -> String {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     fn at(&self) -> String {
-        format!("sheet row {}", self.raw.sheet_row)
+        let n = self.raw.sheet_row;
+        self.say(format!("表格第{n}行"), format!("sheet row {n}"))
     }
 
     fn column(&self, label: Label) -> String {
-        format!("{}, column {}", self.at(), label.zh)
+        let at = self.at();
+        self.say(
+            format!("{at}“{}”列", label.zh),
+            format!("{at}, column {}", label.zh),
+        )
+    }
+
+    /// The row's 数据行, once per workbook.
+    fn data_row(&self, seen: &mut HashSet<u64>) -> Result<u64, String> {
+        let col = self.column(labels::SHEET_DATA_ROW);
+        match cell(self.raw, self.cols.data_row).parse::<u64>() {
+            Ok(n) if seen.insert(n) => Ok(n),
+            Ok(n) => Err(self.say(
+                format!("{col}：数据第{n}行出现了两次"),
+                format!("{col}: data row {n} is listed twice"),
+            )),
+            Err(_) => Err(self.say(
+                format!("{col}：不是行号"),
+                format!("{col}: not a row number"),
+            )),
+        }
     }
 
     fn read(
@@ -266,31 +309,32 @@ impl Filled<'_> {
             return Ok(Outcome::Empty(raw.cells.iter().any(|c| *c != Cell::Empty)));
         }
         let Some(verdict) = Verdict::parse(&word) else {
-            return Ok(Outcome::Refused(format!(
-                "{}: {word:?} is not one of {}",
+            let (col, four) = (
                 self.column(labels::REVIEW_DECISION),
-                Verdict::ALL.map(|v| v.label(Lang::Zh)).join(" / ")
+                Verdict::ALL.map(|v| v.label(Lang::Zh)).join(" / "),
+            );
+            return Ok(Outcome::Refused(self.say(
+                format!("{col}：“{word}”不是可记录的处置结论（{four}）"),
+                format!("{col}: {word:?} is not one of {four}"),
             )));
         };
-        let where_ = self.column(labels::SHEET_DATA_ROW);
-        let row_no = match cell(raw, cols.data_row).parse::<u64>() {
-            Ok(n) if seen.insert(n) => n,
-            Ok(n) => {
-                return Ok(Outcome::Refused(format!(
-                    "{where_}: data row {n} is listed twice"
-                )));
-            }
-            Err(_) => return Ok(Outcome::Refused(format!("{where_}: not a row number"))),
+        let row_no = match self.data_row(seen) {
+            Ok(n) => n,
+            Err(why) => return Ok(Outcome::Refused(why)),
         };
         let key = cell(raw, cols.key);
         let Some(r) = rows.at(row_no)? else {
-            return Ok(Outcome::Changed(format!(
-                "{at}: data row {row_no} is not in the list any more"
+            return Ok(Outcome::Changed(self.say(
+                format!("{at}：清单中已没有数据第{row_no}行"),
+                format!("{at}: data row {row_no} is not in the list any more"),
             )));
         };
         let (Some(alert), Some(key_id)) = (r.alert.as_ref(), r.s.row.key_id) else {
-            return Ok(Outcome::Changed(format!(
-                "{at} ({key}): no alert on data row {row_no} any more (the answer changed)"
+            return Ok(Outcome::Changed(self.say(
+                format!("{at}（{key}）：数据第{row_no}行已无需关注（答复已变）"),
+                format!(
+                    "{at} ({key}): no alert on data row {row_no} any more (the answer changed)"
+                ),
             )));
         };
         if let Some(why) = self.changed(&r, alert, &key, row_no, opts) {
@@ -304,9 +348,10 @@ impl Filled<'_> {
             return Ok(Outcome::Unchanged);
         }
         if note.is_empty() {
-            return Ok(Outcome::Refused(format!(
-                "{}: a decision needs a note saying why (it is the audit trail)",
-                self.column(labels::REVIEW_NOTE)
+            let col = self.column(labels::REVIEW_NOTE);
+            return Ok(Outcome::Refused(self.say(
+                format!("{col}：处置需填写说明（它是审计记录的一部分）"),
+                format!("{col}: a decision needs a note saying why (it is the audit trail)"),
             )));
         }
         let who = cell(raw, cols.by);

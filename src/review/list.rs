@@ -25,6 +25,8 @@ struct Line {
     name: String,
     /// The row the file or sheet shows.
     row: u64,
+    /// The data row (the workbook's 数据行).
+    data_row: u64,
     key: String,
     /// `open`, or the decision in force (`cleared`, `accepted`, `blocked`, `escalated`).
     state: String,
@@ -72,6 +74,7 @@ pub fn write_list(
             supplier_id: alert.supplier.clone(),
             name: cols.name(&r.s.row),
             row: r.s.row.sheet_row.unwrap_or(r.s.row.row),
+            data_row: r.s.row.row,
             key: r.s.row.key.clone(),
             state: alert.state_word().to_string(),
             state_text: alert.state_text(lang, opts.zone),
@@ -101,9 +104,15 @@ pub fn write_list(
             w,
             "{}",
             if open_only {
-                "no open alerts: nothing needs a decision"
+                lang.tr(
+                    "没有待处置的提醒",
+                    "no open alerts: nothing needs a decision",
+                )
             } else {
-                "no alerts: no supplier needs attention"
+                lang.tr(
+                    "没有提醒：没有需关注的供应商",
+                    "no alerts: no supplier needs attention",
+                )
             }
         )?;
     }
@@ -157,15 +166,19 @@ fn csv_cells(l: &Line) -> Vec<String> {
 /// `S10151 某某公司 (row 12, 9132…): 待处置 · 严重失信…`, then the decision when there is one.
 fn text_line(l: &Line, alert: &crate::view::Alert, lang: Lang, opts: ReviewOptions) -> String {
     use crate::telemetry::escape;
+    let name = l.name.trim();
     let mut s = format!(
-        "{} {} (row {}, {}): {}\n    {}",
+        "{} {}{}{}{}{}{}\n    {}",
         escape(&l.supplier_id),
-        escape(&l.name),
-        l.row,
+        escape(name),
+        lang.tr("（", " ("),
+        lang.row_place(Some(l.row), l.data_row),
+        lang.tr("，", ", "),
         escape(&l.key),
-        escape(&l.state_text),
+        lang.tr("）：", "): "),
         escape(&l.reasons)
     );
+    s = s.replacen("\n", &format!("{}\n", escape(&l.state_text)), 1);
     if let Some(d) = alert.decision() {
         s.push_str(&format!(
             "\n    {}: {} · {}",

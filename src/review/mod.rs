@@ -89,6 +89,8 @@ impl<'a> RowReader<'a> {
 pub struct Opened {
     pub opened: Vec<AlertRow>,
     pub open_now: u64,
+    /// Supplier rows that need attention (open or decided), by most severe flag, in order.
+    pub by_flag: Vec<(crate::view::Flag, u64)>,
 }
 
 /// After a run: record every open alert that is new (never opened, opened again after a
@@ -97,7 +99,9 @@ pub fn record_opened(store: &Store, run_id: i64, opts: ReviewOptions) -> anyhow:
     let mut out = Opened {
         opened: Vec::new(),
         open_now: 0,
+        by_flag: Vec::new(),
     };
+    let mut by_flag: std::collections::BTreeMap<crate::view::Flag, u64> = Default::default();
     if store.latest_file()?.is_none() {
         return Ok(out);
     }
@@ -107,6 +111,9 @@ pub fn record_opened(store: &Store, run_id: i64, opts: ReviewOptions) -> anyhow:
         let (Some(alert), Some(key_id)) = (&r.alert, r.s.row.key_id) else {
             return Ok(());
         };
+        if let Some(f) = r.a.flags.first() {
+            *by_flag.entry(*f).or_default() += 1;
+        }
         if !alert.is_open() || !seen.insert((key_id, alert.supplier.clone())) {
             return Ok(());
         }
@@ -138,6 +145,7 @@ pub fn record_opened(store: &Store, run_id: i64, opts: ReviewOptions) -> anyhow:
         Ok(())
     })?;
     store.insert_alerts(Some(run_id), &out.opened)?;
+    out.by_flag = by_flag.into_iter().collect();
     Ok(out)
 }
 

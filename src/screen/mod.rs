@@ -69,8 +69,12 @@ pub struct RunOptions {
     pub fail_on_worse: bool,
     /// `--fail-on-open-alerts`: exit 6 when this run opened alerts.
     pub fail_on_open_alerts: bool,
-    /// How the alerts the run opens are judged (`--punished-within`).
+    /// How the alerts the run opens are judged (`--punished-within`, `--tz`).
     pub review: crate::review::ReviewOptions,
+    /// The language of the summary (`--lang`).
+    pub lang: crate::view::Lang,
+    /// The price of a billed call (`--price-per-call`).
+    pub price: Option<f64>,
     pub backoff: BackoffConfig,
     pub batch: BatchConfig,
     /// The command line as given, for the runs table (credentials are never on it).
@@ -100,6 +104,9 @@ pub struct Summary {
     pub alerts_opened: u64,
     /// Alerts open after the run, this run's and earlier ones.
     pub alerts_open: u64,
+    /// Supplier rows that need attention after the run (open or decided), by their most severe
+    /// flag, most severe first.
+    pub attention_by_flag: Vec<(crate::view::Flag, u64)>,
     /// Seconds this machine's clock was off the vendor's, when the run corrected `Timespan`.
     pub clock_offset_secs: Option<i64>,
     pub slowdowns: u64,
@@ -217,6 +224,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
     }
     let filter = due_filter(&opts);
     let due_by_kind = store.count_due(&filter)?;
+    let lang = opts.lang;
     Ok(Ingested {
         opts,
         store,
@@ -225,7 +233,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         filter,
         ingest,
         due_by_kind,
-        source: format!("{path}, {}", meta.describe()),
+        source: format!("{path}{}{}", lang.tr("，", ", "), meta.describe_in(lang)),
     })
 }
 
@@ -238,6 +246,11 @@ impl Ingested {
     /// How the run judges alerts.
     pub fn review_options(&self) -> crate::review::ReviewOptions {
         self.opts.review
+    }
+
+    /// How the summary is written: language, zone, price of a billed call.
+    pub fn view(&self) -> (crate::view::Lang, crate::view::Zone, Option<f64>) {
+        (self.opts.lang, self.opts.review.zone, self.opts.price)
     }
 
     /// Keys a screening would call.
@@ -263,6 +276,7 @@ impl Ingested {
             worse_changes: 0,
             alerts_opened: 0,
             alerts_open: 0,
+            attention_by_flag: Vec::new(),
             clock_offset_secs: None,
             slowdowns: 0,
             vendor_rate: None,
@@ -383,16 +397,20 @@ impl Ingested {
         (summary.calls, summary.unreached) = store.calls_in_run(run_id)?;
         (summary.changes, summary.worse_changes) = store.changes_in_run(run_id)?;
         let reason = stopper.reason();
-        (summary.alerts_opened, summary.alerts_open) =
-            match crate::review::record_opened(store, run_id, self.opts.review) {
-                Ok(o) => (o.opened.len() as u64, o.open_now),
-                // The database that failed the writer may refuse this too; the summary still stands.
-                Err(e) if matches!(reason, Some(StopReason::Storage { .. })) => {
-                    tracing::warn!("could not record the alerts this run opened: {e}");
-                    (0, 0)
-                }
-                Err(e) => return Err(e),
-            };
+        let opened = match crate::review::record_opened(store, run_id, self.opts.review) {
+            Ok(o) => Some(o),
+            // The database that failed the writer may refuse this too; the summary still stands.
+            Err(e) if matches!(reason, Some(StopReason::Storage { .. })) => {
+                tracing::warn!("could not record the alerts this run opened: {e}");
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(o) = opened {
+            summary.alerts_opened = o.opened.len() as u64;
+            summary.alerts_open = o.open_now;
+            summary.attention_by_flag = o.by_flag;
+        }
         let incomplete: u64 = KeyState::ALL
             .iter()
             .filter(|s| s.is_unfinished())

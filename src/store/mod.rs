@@ -31,7 +31,7 @@ use rusqlite::Connection;
 pub use apply::WriteOp;
 pub use ingest::IngestSummary;
 pub use notify::{NewNotification, NotificationRow};
-pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, ScreeningBrief};
+pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, InvalidRow, ScreeningBrief};
 pub use queue::{DueFilter, WorkItem};
 pub use resume::Paid;
 pub use review::{AlertRow, AuditCall, AuditRun, DecisionRow, NewDecision};

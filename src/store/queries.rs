@@ -229,9 +229,16 @@ impl Store {
         }
     }
 
-    /// Stored changes, oldest first, optionally since an instant; each with the key's row in
-    /// the file `file_id` (the latest one) when it has one.
-    pub fn changes(&self, since: Option<&str>, file_id: Option<i64>) -> Result<Vec<ChangeRow>> {
+    /// Stored changes, oldest first, optionally since an instant (and of one run); each with
+    /// the key's row in the file `file_id` (the latest one) when it has one. Streamed: `f` sees
+    /// each in turn, so 150,000 changes never sit in memory.
+    pub fn for_each_change(
+        &self,
+        since: Option<&str>,
+        run: Option<i64>,
+        file_id: Option<i64>,
+        mut f: impl FnMut(ChangeRow) -> std::io::Result<()>,
+    ) -> std::result::Result<(), ExportError> {
         let side = |s: &str| {
             format!(
                 "{}, {s}.state,
@@ -249,7 +256,8 @@ impl Store {
              LEFT JOIN screenings ps ON ps.id = c.previous_screening_id
              LEFT JOIN screenings s ON s.id = c.screening_id
              LEFT JOIN input_rows r ON r.key_id = c.key_id AND r.file_id = ?2 AND r.skipped = 0
-             WHERE ?1 IS NULL OR c.detected_at >= ?1 ORDER BY c.id, r.row_no",
+             WHERE (?1 IS NULL OR c.detected_at >= ?1) AND (?3 IS NULL OR c.run_id = ?3)
+             ORDER BY c.id, r.row_no",
             side("ps"),
             side("s")
         );
@@ -264,47 +272,75 @@ impl Store {
                 punishments: r.get::<_, Option<i64>>(at + 3)?.unwrap_or(0) as u64,
             })
         };
+        let change = |r: &rusqlite::Row<'_>| -> rusqlite::Result<ChangeRow> {
+            Ok(ChangeRow {
+                id: r.get(0)?,
+                detected_at: r.get(1)?,
+                run_id: r.get(2)?,
+                key: r.get(3)?,
+                kind: r.get(4)?,
+                worse: r.get::<_, i64>(5)? != 0,
+                detail: r.get(6)?,
+                before: brief(r, 7)?,
+                after: brief(r, 11)?,
+                extra: r.get(15)?,
+                row: r.get::<_, Option<i64>>(16)?.map(|n| n as u64),
+                key_kind: r.get(17)?,
+            })
+        };
         let mut stmt = self.conn.prepare(&sql).map_err(self.e())?;
+        let mut rows = stmt.query(params![since, file_id, run]).map_err(self.e())?;
+        while let Some(r) = rows.next().map_err(self.e())? {
+            f(change(r).map_err(self.e())?).map_err(ExportError::Io)?;
+        }
+        Ok(())
+    }
+
+    /// Rows whose key is invalid (to fix in the supplier master), in list order, at most
+    /// `limit` of them; and how many there are in all.
+    pub fn invalid_rows(&self, file_id: i64, limit: usize) -> Result<(Vec<InvalidRow>, u64)> {
+        const WHERE: &str = "FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id
+             WHERE r.file_id=?1 AND r.skipped = 0 AND (r.key_id IS NULL OR k.state='invalid')";
+        let total: i64 = self
+            .conn
+            .query_row(&format!("SELECT COUNT(*) {WHERE}"), [file_id], |r| r.get(0))
+            .map_err(self.e())?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT r.row_no, r.sheet_row, r.input, COALESCE(k.message, r.error, ''), r.extra
+                 {WHERE} ORDER BY r.row_no LIMIT ?2"
+            ))
+            .map_err(self.e())?;
         let rows = stmt
-            .query_map(params![since, file_id], |r| {
-                Ok(ChangeRow {
-                    id: r.get(0)?,
-                    detected_at: r.get(1)?,
-                    run_id: r.get(2)?,
-                    key: r.get(3)?,
-                    kind: r.get(4)?,
-                    worse: r.get::<_, i64>(5)? != 0,
-                    detail: r.get(6)?,
-                    before: brief(r, 7)?,
-                    after: brief(r, 11)?,
-                    extra: r.get(15)?,
-                    row: r.get::<_, Option<i64>>(16)?.map(|n| n as u64),
-                    key_kind: r.get(17)?,
+            .query_map(params![file_id, limit as i64], |r| {
+                Ok(InvalidRow {
+                    row: r.get::<_, i64>(0)? as u64,
+                    sheet_row: r.get::<_, Option<i64>>(1)?.map(|n| n as u64),
+                    input: r.get(2)?,
+                    message: r.get(3)?,
+                    extra: r.get(4)?,
                 })
             })
             .map_err(self.e())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.e())
+        let rows = rows
+            .collect::<std::result::Result<_, _>>()
+            .map_err(self.e())?;
+        Ok((rows, total as u64))
     }
+}
 
-    /// Rows whose key is invalid (to fix in the supplier master): row, cell, reason.
-    pub fn invalid_rows(&self, file_id: i64) -> Result<Vec<(u64, String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.row_no, r.input, COALESCE(k.message, r.error, '')
-                 FROM input_rows r LEFT JOIN keys k ON k.id = r.key_id
-                 WHERE r.file_id=?1 AND (r.key_id IS NULL OR k.state='invalid') ORDER BY r.row_no",
-            )
-            .map_err(self.e())?;
-        let rows = stmt
-            .query_map([file_id], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
-            })
-            .map_err(self.e())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.e())
-    }
+/// A row whose key cannot be queried: what the list holds there, and why.
+#[derive(Debug, Clone)]
+pub struct InvalidRow {
+    pub row: u64,
+    pub sheet_row: Option<u64>,
+    /// The key cell as written.
+    pub input: String,
+    /// Why, as stored (read in the reader's language with `Lang::fix_message`).
+    pub message: String,
+    /// The row's columns as read.
+    pub extra: Option<String>,
 }
 
 /// A stored record's text as a raw JSON value.

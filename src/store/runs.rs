@@ -202,13 +202,44 @@ impl Store {
         })
     }
 
-    /// Calls and billed answers (200/201) per run, newest first.
+    /// When the last run stopped on the vendor's quota or billing (exit 3 with a 102, 109, 112
+    /// or 116): the time of that answer and its status. The call is among the run's last ones,
+    /// so the walk back from the newest call is short.
+    pub fn quota_spent(&self) -> Result<Option<(String, String)>> {
+        let stopped: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT exit_code FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())?
+            .flatten();
+        if stopped != Some(3) {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {}, vendor_status FROM calls
+                     WHERE vendor_status IN ('102', '109', '112', '116') ORDER BY id DESC LIMIT 1",
+                    super::instant_text("at")
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.e())
+    }
+
+    /// Calls, and billed calls (every call that reached the vendor), per run, newest first.
     pub fn run_costs(&self) -> Result<Vec<RunCost>> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT r.id, r.started_at,
-                   r.calls, r.billed,
+                   r.calls, r.calls - r.unreached,
                    r.exit_code
                  FROM runs r ORDER BY r.id DESC",
             )

@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod columns;
 pub mod lang;
+mod window;
 pub mod zone;
 
 use std::cmp::Reverse;
@@ -15,6 +16,7 @@ pub use alert::{Alert, AlertState, Fingerprint, Verdict};
 pub use columns::{ListColumns, extra_map};
 pub use lang::Lang;
 use lang::labels;
+pub use window::{Window, day_of};
 pub use zone::Zone;
 
 use crate::changes::{ChangeKind, is_cancelled};
@@ -35,84 +37,9 @@ pub fn row_reason(s: &SupplierRow, a: &Assessment, lang: Lang, window: Window) -
     )
 }
 
-/// How far back a punishment still counts (`--punished-within`): `3y`, `18mo`, `90d`, `2w`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Window {
-    Years(u32),
-    Months(u32),
-    Days(u32),
-}
-
-impl Default for Window {
-    fn default() -> Window {
-        Window::Years(3)
-    }
-}
-
-impl std::str::FromStr for Window {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Window, String> {
-        let t = s.trim();
-        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-        let (num, unit) = t.split_at(split);
-        let n: u32 = num
-            .parse()
-            .map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 3y"))?;
-        match unit {
-            "y" | "" => Ok(Window::Years(n)),
-            "mo" => Ok(Window::Months(n)),
-            "w" => Ok(Window::Days(n.saturating_mul(7))),
-            "d" => Ok(Window::Days(n)),
-            _ => Err(format!("{s:?}: unit must be y, mo, w or d")),
-        }
-    }
-}
-
-impl Window {
-    /// The first day that still counts, seen from `today`.
-    pub fn cutoff(self, today: NaiveDate) -> NaiveDate {
-        let back = match self {
-            Window::Years(n) => today.checked_sub_months(chrono::Months::new(n.saturating_mul(12))),
-            Window::Months(n) => today.checked_sub_months(chrono::Months::new(n)),
-            Window::Days(n) => today.checked_sub_days(chrono::Days::new(u64::from(n))),
-        };
-        back.unwrap_or(NaiveDate::MIN)
-    }
-
-    /// The first day that still counts, seen from today in `zone`.
-    pub fn since_today(self, zone: Zone) -> NaiveDate {
-        self.cutoff(zone.now().date_naive())
-    }
-
-    /// `近3年` / `within 3 years`.
-    pub fn label(self, lang: Lang) -> String {
-        match (self, lang) {
-            (Window::Years(n), Lang::Zh) => format!("近{n}年"),
-            (Window::Months(n), Lang::Zh) => format!("近{n}个月"),
-            (Window::Days(n), Lang::Zh) => format!("近{n}天"),
-            (Window::Years(n), Lang::En) => format!("within {n} year(s)"),
-            (Window::Months(n), Lang::En) => format!("within {n} month(s)"),
-            (Window::Days(n), Lang::En) => format!("within {n} day(s)"),
-        }
-    }
-}
-
-/// The day of a punishment date as the vendor writes it (`2025-06-01`, `2025/6/1`,
-/// `2025-06-01 00:00:00`, `20250601`).
-pub fn day_of(s: &str) -> Option<NaiveDate> {
-    let t = s.trim();
-    let head = t.split([' ', 'T']).next().unwrap_or(t);
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"] {
-        if let Ok(d) = NaiveDate::parse_from_str(head, fmt) {
-            return Some(d);
-        }
-    }
-    None
-}
-
 /// Why a supplier needs attention, most severe first (the order of the variants).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// 严重失信企业 on some registration.
     SeverelyDishonest,
@@ -122,6 +49,7 @@ pub enum Flag {
     UnreadableRecord,
     /// The vendor's answer could not be taken whole (paging stopped as implausible) or could
     /// not be read at all (the key is parked).
+    #[serde(rename = "vendor_inconsistent")]
     Inconsistent,
     /// The current screening changed for the worse (level, punishment, cancellation, gone).
     Worse,
@@ -183,8 +111,14 @@ pub struct Assessment {
     pub worse: Vec<ChangeKind>,
     /// The UTC day of the first of them when it came before the current screening.
     pub worse_since: Option<String>,
+    /// The worst level before and after the latest fall in level, as the change recorded it.
+    pub level_fall: Option<(String, String)>,
     /// Registrations whose level could not be read.
     pub unreadable: usize,
+    /// Every registration that carries the worst level is cancelled (注销).
+    pub worst_only_cancelled: bool,
+    /// The row was queried by the company's name.
+    pub by_name: bool,
     /// Why the answer is not the vendor's whole answer, or why there is none (parked).
     pub doubt: Option<String>,
     /// Sorted, most severe first; empty when nothing calls for attention.
@@ -227,17 +161,7 @@ impl Assessment {
             .iter()
             .filter(|r| is_cancelled(&r.cancel_flag))
             .count();
-        let mut worse: Vec<ChangeKind> = Vec::new();
-        for k in s.worse.iter().filter_map(|c| ChangeKind::parse(&c.kind)) {
-            if !worse.contains(&k) {
-                worse.push(k);
-            }
-        }
-        let worse_since = s
-            .worse
-            .iter()
-            .find(|c| Some(c.screening_id) != s.row.screening_id)
-            .map(|c| c.detected_at.chars().take(10).collect());
+        let (worse, level_fall, worse_since) = worse_of(s);
         let mut a = Assessment {
             state,
             previous: previous_reading(s, state, &level),
@@ -251,7 +175,16 @@ impl Assessment {
             latest_punishment: days.iter().flatten().max().copied(),
             worse,
             worse_since,
+            level_fall,
             unreadable: s.registrations.iter().filter(|r| r.unreadable).count(),
+            worst_only_cancelled: {
+                let mut worst = s
+                    .registrations
+                    .iter()
+                    .filter(|r| Rank::of(&r.level) == rank);
+                rank != Rank::Unrated && worst.all(|r| is_cancelled(&r.cancel_flag))
+            },
+            by_name: s.row.key_kind.as_deref() == Some("name"),
             doubt: match state {
                 KeyState::Parked => s.row.message.clone().or_else(|| Some(String::new())),
                 _ => s.row.doubt.clone(),
@@ -329,19 +262,26 @@ impl Assessment {
             .join(lang.of(labels::REASON_SEPARATOR))
     }
 
-    /// Why the supplier needs attention, one sentence per flag, most severe first.
+    /// Why the supplier needs attention, one sentence per flag, most severe first; a flag that
+    /// another sentence already says (not found after "no longer found") is not said twice.
     pub fn reasons(&self, lang: Lang, window: Window) -> Vec<String> {
+        let gone = self.worse.contains(&ChangeKind::NoLongerFound);
         let mut parts: Vec<String> = Vec::new();
         for f in &self.flags {
             parts.push(match f {
-                Flag::SeverelyDishonest => lang
-                    .of(labels::REASON_RATED_SEVERELY_DISHONEST_BY_CUSTOMS)
-                    .into(),
-                Flag::Dishonest => format!(
-                    "{}{}",
-                    lang.of(labels::REASON_RATED_DISHONEST_BY_CUSTOMS),
-                    self.level
-                ),
+                Flag::SeverelyDishonest | Flag::Dishonest => {
+                    let old_letter = !self.level.contains("企业");
+                    let level = match f {
+                        Flag::SeverelyDishonest if !old_letter => "严重失信企业".to_string(),
+                        _ => self.level.trim().to_string(),
+                    };
+                    let level = if lang == Lang::En && !old_letter {
+                        lang.rank(Rank::of(&level)).to_lowercase()
+                    } else {
+                        level
+                    };
+                    lang.rated(&level, old_letter, self.worst_only_cancelled)
+                }
                 Flag::UnreadableRecord => match lang {
                     Lang::Zh => format!(
                         "{}条海关注册记录无法读取信用等级（接口记录无法读取），请人工核查",
@@ -353,54 +293,62 @@ impl Assessment {
                         self.unreadable
                     ),
                 },
-                Flag::Inconsistent => {
-                    let why = self.doubt.as_deref().unwrap_or_default();
-                    let head = match self.state {
-                        KeyState::Parked => lang.of(labels::REASON_VENDOR_ANSWER_UNREADABLE_PARKED),
-                        _ => lang.of(labels::REASON_VENDOR_ANSWER_INCONSISTENT_ONLY_THE_PAGES),
-                    };
-                    if why.is_empty() {
-                        head.to_string()
-                    } else {
-                        format!("{head}{}{why}", lang.of(labels::REASON_SEPARATOR_2))
-                    }
-                }
-                Flag::Worse => format!(
-                    "{}{}",
-                    match &self.worse_since {
-                        None => lang
-                            .of(labels::REASON_SINCE_THE_PREVIOUS_SCREENING)
-                            .to_string(),
-                        Some(day) => lang.worse_since(day),
-                    },
-                    self.worse
-                        .iter()
-                        .map(|k| lang.change(*k))
-                        .collect::<Vec<_>>()
-                        .join(lang.of(labels::REASON_SEPARATOR_3))
+                Flag::Inconsistent => self.inconsistent(lang),
+                Flag::Worse => self.worse_sentence(lang),
+                Flag::Punished => lang.punished(
+                    &window.label(lang),
+                    self.recent_punishments,
+                    self.punishments,
+                    &self.latest_day(),
                 ),
-                Flag::Punished => match lang {
-                    Lang::Zh => format!(
-                        "{}海关处罚{}次，最近{}",
-                        window.label(lang),
-                        self.recent_punishments,
-                        self.latest_day()
-                    ),
-                    Lang::En => format!(
-                        "{} customs punishment(s) {}, latest {}",
-                        self.recent_punishments,
-                        window.label(lang),
-                        self.latest_day()
-                    ),
-                },
-                Flag::Cancelled => match lang {
-                    Lang::Zh => format!("{}个海关注册已注销", self.cancelled),
-                    Lang::En => format!("{} customs registration(s) cancelled", self.cancelled),
-                },
-                Flag::NotFound => lang.of(labels::REASON_NO_CUSTOMS_CREDIT_DATA_FOUND).into(),
+                Flag::Cancelled => lang.cancelled_registrations(self.cancelled, self.registrations),
+                Flag::NotFound if gone => continue,
+                Flag::NotFound => lang.not_found(self.by_name).to_string(),
             });
         }
         parts
+    }
+
+    fn inconsistent(&self, lang: Lang) -> String {
+        let why = self.doubt.as_deref().unwrap_or_default();
+        let head = match self.state {
+            KeyState::Parked => lang.of(labels::REASON_VENDOR_ANSWER_UNREADABLE_PARKED),
+            _ => lang.of(labels::REASON_VENDOR_ANSWER_INCONSISTENT_ONLY_THE_PAGES),
+        };
+        if why.is_empty() {
+            head.to_string()
+        } else {
+            format!("{head}{}{why}", lang.of(labels::REASON_SEPARATOR_2))
+        }
+    }
+
+    /// `较上次筛查变差：信用等级下降（高级认证企业 → 一般信用企业）`, or since a day when the change
+    /// came before the current screening.
+    fn worse_sentence(&self, lang: Lang) -> String {
+        let fall = self
+            .level_fall
+            .as_ref()
+            .map(|(was, now)| (lang.level(was), lang.level(now)));
+        let parts: Vec<String> = self
+            .worse
+            .iter()
+            .map(|k| match k {
+                ChangeKind::LevelWorse => {
+                    lang.worse_part(*k, fall.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
+                }
+                _ => lang.worse_part(*k, None),
+            })
+            .collect();
+        format!(
+            "{}{}",
+            match &self.worse_since {
+                None => lang
+                    .of(labels::REASON_SINCE_THE_PREVIOUS_SCREENING)
+                    .to_string(),
+                Some(day) => lang.worse_since(day),
+            },
+            parts.join(lang.of(labels::REASON_SEPARATOR_3))
+        )
     }
 
     /// The latest punishment's day, or empty.
@@ -449,6 +397,34 @@ pub fn reading(lang: Lang, state: KeyState, level: &str) -> String {
     }
 }
 
+/// The kinds of the key's changes for the worse (each once), the latest fall in level as the
+/// change recorded it (was, now), and the day of the first change when it came before the
+/// current screening.
+#[allow(clippy::type_complexity)]
+fn worse_of(s: &SupplierRow) -> (Vec<ChangeKind>, Option<(String, String)>, Option<String>) {
+    let mut worse: Vec<ChangeKind> = Vec::new();
+    for k in s.worse.iter().filter_map(|c| ChangeKind::parse(&c.kind)) {
+        if !worse.contains(&k) {
+            worse.push(k);
+        }
+    }
+    let level_fall = s
+        .worse
+        .iter()
+        .rev()
+        .filter(|c| c.kind == ChangeKind::LevelWorse.as_str())
+        .find_map(|c| {
+            let (was, now) = c.detail.strip_prefix("credit level ")?.split_once(" -> ")?;
+            Some((was.to_string(), now.to_string()))
+        });
+    let since = s
+        .worse
+        .iter()
+        .find(|c| Some(c.screening_id) != s.row.screening_id)
+        .map(|c| c.detected_at.chars().take(10).collect());
+    (worse, level_fall, since)
+}
+
 /// The previous answered screening's (state, worst level), when it reads differently from now.
 fn previous_reading(s: &SupplierRow, state: KeyState, level: &str) -> Option<(KeyState, String)> {
     let current = s.row.screening_id?;
@@ -468,31 +444,6 @@ fn previous_reading(s: &SupplierRow, state: KeyState, level: &str) -> Option<(Ke
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_and_days_parse() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let w: Window = "3y".parse().unwrap();
-        assert_eq!(
-            w.cutoff(today),
-            NaiveDate::from_ymd_opt(2023, 11, 30).unwrap()
-        );
-        let w: Window = "18mo".parse().unwrap();
-        assert_eq!(
-            w.cutoff(today),
-            NaiveDate::from_ymd_opt(2025, 5, 30).unwrap()
-        );
-        assert_eq!("90d".parse::<Window>().unwrap(), Window::Days(90));
-        assert!("3x".parse::<Window>().is_err());
-        assert_eq!(day_of("2025-06-01"), NaiveDate::from_ymd_opt(2025, 6, 1));
-        assert_eq!(day_of("2025/6/1"), NaiveDate::from_ymd_opt(2025, 6, 1));
-        assert_eq!(
-            day_of("2025-06-01 00:00:00"),
-            NaiveDate::from_ymd_opt(2025, 6, 1)
-        );
-        assert_eq!(day_of("20250601"), NaiveDate::from_ymd_opt(2025, 6, 1));
-        assert_eq!(day_of(""), None);
-    }
 
     #[test]
     fn flags_order_by_severity() {

@@ -200,9 +200,12 @@ async fn needs_attention_rows_in_chromium_match_the_database() {
     // Chinese first: the heading, the levels, the previous -> current level, the reasons.
     assert_contains(&dom, "需关注供应商 (6)");
     assert_contains(&dom, "高级认证企业 → 一般信用企业");
-    assert_contains(&dom, "较上次筛查：信用等级下降");
-    assert_contains(&dom, "1个海关注册已注销");
-    assert_contains(&dom, "未查到海关进出口信用数据");
+    assert_contains(
+        &dom,
+        "较上次筛查变差：信用等级下降（高级认证企业 → 一般信用企业）",
+    );
+    assert_contains(&dom, "唯一的海关注册已注销");
+    assert_contains(&dom, "未查到海关数据：该企业可能没有海关进出口备案");
     // The analyst's id column, as read (leading zeros kept).
     assert_contains(&dom, "<td>002</td>");
     // Every supplier is in the sortable table, with its details.
@@ -280,8 +283,9 @@ async fn the_workbook_reads_back_as_a_manager_needs_it() {
     assert_eq!(level_of(&expected[5]), "未查到海关数据");
     assert!(matches!(cell(&res, 1, col("注册数")), Data::Float(_)));
 
-    // Print setup and widths, as the workbook's XML says them: landscape A4, one page wide, the
-    // header row repeated, every column a set width.
+    // Print setup and widths, as the workbook's XML says them: landscape A4, the header row
+    // repeated, every column a set width; a wide sheet at 85% across pages with the supplier's
+    // id and name repeated, a narrow one fitted one page wide; wide columns wrap.
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&out_path).unwrap()).unwrap();
     let part = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
         let mut s = String::new();
@@ -290,15 +294,24 @@ async fn the_workbook_reads_back_as_a_manager_needs_it() {
     };
     let workbook = part(&mut zip, "xl/workbook.xml");
     assert_eq!(workbook.matches("_xlnm.Print_Titles").count(), 3);
+    assert_contains(&workbook, "需关注!$A:$B,需关注!$1:$1");
     for i in 1..=3 {
         let sheet = part(&mut zip, &format!("xl/worksheets/sheet{i}.xml"));
-        assert_contains(
-            &sheet,
-            r#"paperSize="9" fitToHeight="0" orientation="landscape""#,
-        );
-        assert_contains(&sheet, r#"<pageSetUpPr fitToPage="1"/>"#);
+        assert_contains(&sheet, r#"paperSize="9""#);
+        assert_contains(&sheet, r#"orientation="landscape""#);
         assert_contains(&sheet, r#"customWidth="1""#);
+        if i == 3 {
+            assert_contains(&sheet, r#"<pageSetUpPr fitToPage="1"/>"#);
+        } else {
+            assert_contains(&sheet, r#"scale="85""#);
+            assert!(
+                !sheet.contains("fitToPage"),
+                "a wide sheet is not shrunk to one page"
+            );
+        }
     }
+    let styles = part(&mut zip, "xl/styles.xml");
+    assert_contains(&styles, r#"wrapText="1""#);
 
     // 处罚记录: the supplier's id and name on every punishment.
     let pun = wb.worksheet_range("处罚记录").unwrap();

@@ -135,7 +135,7 @@ async fn a_closed_port_is_an_outage_exit_7_with_nothing_billed() {
         .unwrap();
     assert_eq!(answered, 0);
     let status = app
-        .command(&["status", "--db", app.db.to_str().unwrap()])
+        .command(&["status", "--db", app.db.to_str().unwrap(), "--lang", "en"])
         .output()
         .await
         .unwrap();

@@ -155,6 +155,10 @@ impl TestApp {
             "50",
             "--recover-after-ms",
             "200",
+            // The summary in English: most tests read its lines (tests/it/outputs.rs reads the
+            // Chinese default).
+            "--lang",
+            "en",
         ];
         args.extend_from_slice(extra);
         self.command(&args)
@@ -177,6 +181,8 @@ impl TestApp {
                 self.db.to_str().unwrap(),
                 "--format",
                 "csv",
+                "--lang",
+                "en",
             ])
             .output()
             .await

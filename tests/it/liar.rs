@@ -333,7 +333,7 @@ async fn implausible_paging_stops_with_the_pages_kept() {
         assert_contains(&doubt.unwrap_or_default(), why);
         assert_contains(&text(&out.stderr), "vendor answer inconsistent");
         // Seen where people look, and not bought again.
-        let status = app.on_db("status", &[]).await;
+        let status = app.on_db("status", &["--lang", "en"]).await;
         assert_contains(&text(&status.stdout), "vendor answer inconsistent: 1 keys");
         let out = run_on(&app, &liar, &[]).await;
         assert_exit(&out, 0);
@@ -354,7 +354,7 @@ async fn an_unreadable_answer_parks_the_key() {
     let out = run_on(&app, &liar, &[]).await;
     assert_exit(&out, 5);
     assert_eq!(liar.asked(), 2, "a parked key was asked again");
-    let status = app.on_db("status", &[]).await;
+    let status = app.on_db("status", &["--lang", "en"]).await;
     assert_contains(&text(&status.stdout), "parked: 1 keys");
     let csv = app.export_csv().await;
     assert_contains(&csv, "parked");

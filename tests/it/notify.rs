@@ -426,7 +426,7 @@ async fn every_channel_gets_one_message_in_its_own_shape_and_signed() {
     assert_contains(data, "Subject:");
     assert_contains(data, "S4");
     // Recorded with the run, shown by status; no secret anywhere.
-    let status = text(&app.on_db("status", &[]).await.stdout);
+    let status = text(&app.on_db("status", &["--lang", "en"]).await.stdout);
     assert_contains(&status, "notification 合规群 (wecom): sent after run #1");
     assert_no_secret(&app, &ch, &out);
 }
@@ -510,7 +510,7 @@ async fn failures_are_retried_and_an_undelivered_message_goes_with_the_next_run(
         calls + 8,
         "one call per key: the notification calls nothing"
     );
-    let status = text(&app.on_db("status", &[]).await.stdout);
+    let status = text(&app.on_db("status", &["--lang", "en"]).await.stdout);
     assert_contains(
         &status,
         "notification 合规群 (wecom): FAILED (wecom errcode 93000: invalid webhook url)",
@@ -532,7 +532,7 @@ async fn failures_are_retried_and_an_undelivered_message_goes_with_the_next_run(
     let content = sent[0].body["markdown"]["content"].as_str().unwrap();
     assert_contains(content, "S1 ");
     assert_contains(content, "含此前1次未送达的运行");
-    let status = text(&app.on_db("status", &[]).await.stdout);
+    let status = text(&app.on_db("status", &["--lang", "en"]).await.stdout);
     assert_contains(&status, "notification 合规群 (wecom): sent after run #3");
     assert_no_secret(&app, &ch, &out);
 }

@@ -188,7 +188,7 @@ async fn a_110_key_is_deferred_and_not_called_again_in_that_run() {
     assert_exit(&out, 5);
     assert_eq!(app.stats().per_key[&deferred].calls, 1);
     let status = app
-        .command(&["status", "--db", app.db.to_str().unwrap()])
+        .command(&["status", "--db", app.db.to_str().unwrap(), "--lang", "en"])
         .output()
         .await
         .unwrap();
@@ -543,7 +543,7 @@ async fn the_rate_settles_just_under_a_ceiling_below_qps() {
         assert_eq!(stats.billed_for(&c.uscc), pages(c));
     }
     let status = app
-        .command(&["status", "--db", app.db.to_str().unwrap()])
+        .command(&["status", "--db", app.db.to_str().unwrap(), "--lang", "en"])
         .output()
         .await
         .unwrap();

@@ -200,7 +200,7 @@ async fn report_numbers_match_the_database() {
         "punishments"
     );
     let calls = app.stats().calls;
-    assert!(page.contains(&format!("{calls} calls in all")));
+    assert!(page.contains(&format!("{calls} billed calls")), "cost");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

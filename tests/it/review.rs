@@ -104,7 +104,7 @@ async fn decide(app: &TestApp, id: &str, decision: &str, note: &str, by: &str) {
     ];
     let out = app.on_db("review", &args).await;
     assert_exit(&out, 0);
-    assert_contains(&text(&out.stdout), "recorded");
+    assert_contains(&text(&out.stdout), "已记录处置");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,8 +148,10 @@ async fn an_alert_lives_until_decided_and_reopens_only_on_something_new() {
         "王芳",
     )
     .await;
-    let status = text(&app.on_db("status", &[]).await.stdout);
+    let status = text(&app.on_db("status", &["--lang", "en"]).await.stdout);
     assert_contains(&status, "alerts: 2 open");
+    let zh = text(&app.on_db("status", &[]).await.stdout);
+    assert_contains(&zh, "需关注：4 家，待处置 2 条，已处置 2 条");
 
     // Night 4, quiet: decided alerts stay decided, listed with the decision.
     assert_exit(&f.night(&app, "", &[]).await, 0);
@@ -326,12 +328,9 @@ async fn decisions_filled_in_the_workbook_are_imported() {
     // S5 changed since the export: listed, not applied; the run says so with exit 1.
     assert_exit(&out, 1);
     let said = text(&out.stdout);
-    assert_contains(&said, "2 decision(s) recorded");
-    assert_contains(
-        &said,
-        "1 row(s) not applied: the alert changed since the workbook was exported",
-    );
-    assert_contains(&said, "S5");
+    assert_contains(&said, "已记录 2 条处置");
+    assert_contains(&said, "1 行未记录：导出后提醒已有变化");
+    assert_contains(&said, "S5，");
     let all = alerts(&app, false).await;
     let s1 = find(&all, "S1");
     assert_eq!(
@@ -347,8 +346,8 @@ async fn decisions_filled_in_the_workbook_are_imported() {
 
     // The same workbook again records nothing twice.
     let out = import(filled).await;
-    assert_contains(&text(&out.stdout), "0 decision(s) recorded");
-    assert_contains(&text(&out.stdout), "2 already recorded");
+    assert_contains(&text(&out.stdout), "已记录 0 条处置");
+    assert_contains(&text(&out.stdout), "2 行与已有处置相同");
     let n: i64 = app
         .sql()
         .query_row("SELECT COUNT(*) FROM decisions", [], |r| r.get(0))
@@ -371,7 +370,7 @@ async fn decisions_filled_in_the_workbook_are_imported() {
     assert_exit(&out, 1);
     assert_contains(
         &text(&out.stdout),
-        "column 处置结论: \"待定\" is not one of 误报已排除 / 接受风险 / 停止合作 / 上报",
+        "“处置结论”列：“待定”不是可记录的处置结论（误报已排除 / 接受风险 / 停止合作 / 上报）",
     );
 }
 

@@ -5,6 +5,7 @@
 use super::Label;
 
 pub use super::notify::*;
+pub use super::report::*;
 pub use super::review::*;
 
 // The report page (src/report/page.rs).
@@ -181,8 +182,8 @@ pub const REPORT_CALLS: Label = Label {
     en: "calls#",
 };
 pub const REPORT_BILLED_ANSWERS: Label = Label {
-    zh: "计费答复#",
-    en: "billed answers#",
+    zh: "计费调用#",
+    en: "billed calls#",
 };
 pub const REPORT_EXIT: Label = Label {
     zh: "退出码",
@@ -349,14 +350,6 @@ pub const SHEET_PUNISHMENTS_2: Label = Label {
 pub const REASON_SEPARATOR: Label = Label {
     zh: "；", en: "; "
 };
-pub const REASON_RATED_SEVERELY_DISHONEST_BY_CUSTOMS: Label = Label {
-    zh: "海关认定严重失信企业",
-    en: "rated severely dishonest by customs",
-};
-pub const REASON_RATED_DISHONEST_BY_CUSTOMS: Label = Label {
-    zh: "海关认定失信企业：",
-    en: "rated dishonest by customs: ",
-};
 pub const REASON_VENDOR_ANSWER_UNREADABLE_PARKED: Label = Label {
     zh: "接口答复无法读取，已暂停查询",
     en: "vendor answer unreadable, parked",
@@ -369,15 +362,11 @@ pub const REASON_SEPARATOR_2: Label = Label {
     zh: "：", en: ": "
 };
 pub const REASON_SINCE_THE_PREVIOUS_SCREENING: Label = Label {
-    zh: "较上次筛查：",
-    en: "since the previous screening: ",
+    zh: "较上次筛查变差：",
+    en: "worse since the previous screening: ",
 };
 pub const REASON_SEPARATOR_3: Label = Label {
     zh: "、", en: ", "
-};
-pub const REASON_NO_CUSTOMS_CREDIT_DATA_FOUND: Label = Label {
-    zh: "未查到海关进出口信用数据",
-    en: "no customs credit data found",
 };
 pub const REASON_ACTIVE: Label = Label {
     zh: "正常",
@@ -386,4 +375,10 @@ pub const REASON_ACTIVE: Label = Label {
 pub const REASON_CANCELLED: Label = Label {
     zh: "注销",
     en: "cancelled",
+};
+
+// `changes` and the report's changes section when there is nothing to list.
+pub const CHANGES_FIRST_SCREENING: Label = Label {
+    zh: "首次筛查，暂无变化记录",
+    en: "first screening: no changes recorded yet",
 };

@@ -5,7 +5,10 @@
 
 pub mod labels;
 mod notify;
+mod report;
 mod review;
+mod sentences;
+mod status;
 
 use crate::changes::ChangeKind;
 use crate::credit::Rank;
@@ -150,6 +153,16 @@ impl Lang {
         }
     }
 
+    /// How a row was queried, in a word (narrow tables): 代码, 注册号, 名称.
+    pub fn basis_short(self, key_kind: Option<&str>) -> &'static str {
+        match key_kind {
+            Some("uscc") => self.tr("信用代码", "code"),
+            Some("reg_no") => self.tr("注册号", "reg. no."),
+            Some("name") => self.tr("名称", "name"),
+            _ => "",
+        }
+    }
+
     /// The headers of the two columns that say how a row was queried and with what.
     pub fn basis_headers(self) -> [&'static str; 2] {
         [
@@ -220,7 +233,7 @@ impl Lang {
             self.tr("上次筛查", "previous_screening"),
             self.tr("本次筛查", "screening"),
             self.tr("说明", "detail"),
-            "kind",
+            self.tr("类型代码", "kind"),
         ]
     }
 

@@ -1,7 +1,80 @@
 //! The fixed labels of the review: alert states, the workbook's review columns, `review --list`,
 //! the evidence page. Re-exported from [`super::labels`].
 
-use super::Label;
+use super::{Label, Lang};
+
+impl Lang {
+    /// `报告已写入 report.html`.
+    pub fn report_written(self, path: &str) -> String {
+        match self {
+            Lang::Zh => format!("报告已写入 {path}"),
+            Lang::En => format!("report written to {path}"),
+        }
+    }
+
+    /// What `evidence` says it wrote.
+    pub fn evidence_written(
+        self,
+        who: &str,
+        path: &str,
+        (screenings, calls, decisions): (usize, usize, usize),
+    ) -> String {
+        match self {
+            Lang::Zh => format!(
+                "{who} 的核查证据已写入 {path}：{screenings} 次筛查，{calls} 次调用，{decisions} 条处置"
+            ),
+            Lang::En => format!(
+                "evidence for {who} written to {path}: {screenings} screening(s), {calls} call(s), {decisions} decision(s)"
+            ),
+        }
+    }
+
+    /// The other rows a selector matched.
+    pub fn evidence_other_rows(self, rows: &str) -> String {
+        match self {
+            Lang::Zh => format!("  清单中还有其他行匹配（数据行 {rows}）：用 --row N 指定"),
+            Lang::En => format!(
+                "  the list has more rows that match (data rows {rows}): `--row N` picks one"
+            ),
+        }
+    }
+
+    /// What `audit --out` wrote.
+    pub fn audit_written(self, path: &str, n: [usize; 4]) -> String {
+        let [runs, calls, alerts, decisions] = n;
+        match self {
+            Lang::Zh => format!(
+                "审计记录已写入 {path}：{runs} 次运行，{calls} 次调用，{alerts} 条提醒，{decisions} 条处置"
+            ),
+            Lang::En => format!(
+                "audit written to {path}: {runs} runs, {calls} calls, {alerts} alerts, {decisions} decisions"
+            ),
+        }
+    }
+
+    /// What `review` says after recording a decision.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decision_recorded(
+        self,
+        id: i64,
+        supplier: &str,
+        row: u64,
+        key: &str,
+        verdict: &str,
+        by: &str,
+        note: &str,
+        reasons: &str,
+    ) -> String {
+        match self {
+            Lang::Zh => format!(
+                "已记录处置 #{id}：{supplier}（表格第{row}行，{key}）{verdict}，处置人 {by}：{note}\n  针对：{reasons}"
+            ),
+            Lang::En => format!(
+                "decision #{id} recorded: {supplier} (row {row}, {key}) {verdict} by {by}: {note}\n  on: {reasons}"
+            ),
+        }
+    }
+}
 
 pub const REVIEW_OPEN: Label = Label {
     zh: "待处置",

@@ -3,8 +3,9 @@
 //! with the supplier's name and id). Chinese headers, or English with `--lang en`.
 //!
 //! Codes and the analyst's cells are text (a code never turns into a number); counts and row
-//! numbers are numbers. Every sheet has set column widths, a frozen header with a filter, and
-//! prints landscape on A4, one page wide, the header repeated on every page.
+//! numbers are numbers. Every sheet has set column widths, wide columns wrap, a frozen header
+//! with a filter, and prints landscape on A4 with the header on every page: one page wide when
+//! that stays readable, else at 85% across pages with the id and name columns repeated.
 //!
 //! Each sheet streams its rows to a temp file (rust_xlsxwriter's constant-memory mode): a
 //! 300k-row list never sits in memory. The needs-attention sheet keeps only each row's place in
@@ -12,9 +13,9 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{
-    Color, DataValidation, Format as XFormat, FormatAlign, Workbook, Worksheet, XlsxError,
-};
+use rust_xlsxwriter::{Color, DataValidation, Format as XFormat, FormatAlign, Workbook, XlsxError};
+
+mod sheet;
 
 use super::{Error, ExportOptions};
 use crate::input::rows::{Typed, read_cell_types};
@@ -23,42 +24,7 @@ use crate::store::{InputFile, Punishment, Store, SupplierRow};
 use crate::view::alert::verdict_label;
 use crate::view::lang::labels;
 use crate::view::{Alert, AlertState, Assessment, Lang, ListColumns, Verdict};
-
-/// A cell: text stays text, a count is a number, an analyst's date stays a date.
-enum Cell {
-    Text(String),
-    Num(f64),
-    /// An Excel serial date, shown with a date format.
-    Date(f64),
-}
-
-fn text(s: impl Into<String>) -> Cell {
-    Cell::Text(s.into())
-}
-
-fn num(n: impl Into<f64>) -> Cell {
-    Cell::Num(n.into())
-}
-
-/// A column: its header and width (in characters; a CJK character counts two).
-struct Column {
-    header: String,
-    width: f64,
-}
-
-fn col(header: &str, width: f64) -> Column {
-    Column {
-        header: header.to_string(),
-        width,
-    }
-}
-
-/// Display width of a text: a CJK (wide) character counts two.
-fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
-        .sum()
-}
+use sheet::{Cell, Column, Sheets, col, display_width, num, put_row, sheet_setup, text};
 
 /// The analyst's columns: the name wide, the others as wide as their header asks.
 fn analyst_columns(cols: &ListColumns, only: Option<&[usize]>) -> Vec<Column> {
@@ -141,7 +107,11 @@ fn result_cells(s: &SupplierRow, a: &Assessment, opts: &ExportOptions) -> Vec<Ce
             Some(Ok(n)) => num(n),
             _ => text(row.status.clone().unwrap_or_default()),
         },
-        text(row.message.clone().unwrap_or_default()),
+        text(match (&row.message, row.state) {
+            (Some(m), KeyState::Invalid) => l.fix_message(m),
+            (Some(m), _) => m.clone(),
+            (None, _) => String::new(),
+        }),
     ]
 }
 
@@ -283,17 +253,8 @@ pub(super) fn write(
     let since = opts.punished_within.since_today(opts.zone);
     let layouts = layouts(l, &cols);
     let mut wb = Workbook::new();
-    let header = XFormat::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_background_color(Color::RGB(0xDDEBF7));
-    for (name, columns) in &layouts {
-        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
-        sheet_setup(ws, name, columns, &header).map_err(xerr)?;
-    }
+    let mut next = setup_sheets(&mut wb, &layouts, cols.ident.len() as u16).map_err(xerr)?;
 
-    let mut next = [1u32; 3];
     let mut attention: Vec<(_, u64)> = Vec::new();
     let mut reader = store.suppliers(file.id, true)?;
     let io = std::io::Error::other;
@@ -329,13 +290,13 @@ pub(super) fn write(
         cells.extend(attention_cells(&s, &a, &alert, opts));
         put_row(&mut wb, ATTENTION, &mut next, &cells).map_err(xerr)?;
     }
-    decision_list(&mut wb, &layouts[ATTENTION].1, next[ATTENTION], l).map_err(xerr)?;
+    decision_list(&mut wb, &layouts[ATTENTION].1, next.next[ATTENTION], l).map_err(xerr)?;
     for (i, (_, columns)) in layouts.iter().enumerate() {
         let ws = wb.worksheet_from_index(i).map_err(xerr)?;
         ws.autofilter(
             0,
             0,
-            next[i].saturating_sub(1),
+            next.next[i].saturating_sub(1),
             columns.len().saturating_sub(1) as u16,
         )
         .map_err(xerr)?;
@@ -344,6 +305,30 @@ pub(super) fn write(
     wb.save(staged.path()).map_err(xerr)?;
     staged.commit()?;
     Ok(())
+}
+
+/// The three sheets, named, with their headers and print setup; the next row of each.
+fn setup_sheets(
+    wb: &mut Workbook,
+    layouts: &[(&'static str, Vec<Column>); 3],
+    idents: u16,
+) -> Result<Sheets, XlsxError> {
+    let header = XFormat::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_background_color(Color::RGB(0xDDEBF7));
+    for (name, columns) in layouts {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        sheet_setup(ws, name, columns, &header, idents)?;
+    }
+    Ok(Sheets {
+        next: [1u32; 3],
+        wraps: layouts
+            .iter()
+            .map(|(_, columns)| columns.iter().map(Column::wraps).collect())
+            .collect(),
+    })
 }
 
 /// 处置结论 offers the four decisions as a drop-down list, on every alert's row.
@@ -386,91 +371,4 @@ fn punishment_cells(
         text(p.party.clone()),
     ]);
     cells
-}
-
-/// Name, header row, widths, frozen header, and print setup of one sheet.
-fn sheet_setup(
-    ws: &mut Worksheet,
-    name: &str,
-    columns: &[Column],
-    header: &XFormat,
-) -> Result<(), XlsxError> {
-    ws.set_name(name)?;
-    for (c, column) in columns.iter().enumerate() {
-        ws.set_column_width(c as u16, column.width)?;
-        ws.write_string_with_format(0, c as u16, fit(&column.header, 0, 0, c).as_ref(), header)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    ws.set_landscape();
-    ws.set_paper_size(9); // A4
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, 0)?;
-    Ok(())
-}
-
-/// How an analyst's date shows: one format, made once.
-fn date_format() -> &'static XFormat {
-    static DATE: std::sync::OnceLock<XFormat> = std::sync::OnceLock::new();
-    DATE.get_or_init(|| XFormat::new().set_num_format("yyyy-mm-dd"))
-}
-
-/// The most characters Excel holds in one cell.
-const MAX_CELL_CHARS: usize = 32_767;
-
-/// A text as a cell holds it: past Excel's limit it is cut with a visible marker, and the row is
-/// named in a warning (the whole text stays in the database and in `export --format jsonl`).
-fn fit(s: &str, sheet: usize, row: u32, col: usize) -> std::borrow::Cow<'_, str> {
-    let n = s.chars().count();
-    if n <= MAX_CELL_CHARS {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let marker = format!("…【已截断：原文{n}个字符，完整内容见 export --format jsonl】");
-    let keep = MAX_CELL_CHARS - marker.chars().count();
-    let cut: String = s.chars().take(keep).collect();
-    tracing::warn!(
-        sheet = sheet + 1,
-        row = row + 1,
-        column = col + 1,
-        chars = n,
-        "a text longer than Excel's 32,767 characters per cell was cut, with a marker"
-    );
-    std::borrow::Cow::Owned(cut + &marker)
-}
-
-/// Write the next row of sheet `sheet`.
-fn put_row(
-    wb: &mut Workbook,
-    sheet: usize,
-    next: &mut [u32; 3],
-    cells: &[Cell],
-) -> Result<(), XlsxError> {
-    let ws = wb.worksheet_from_index(sheet)?;
-    let r = next[sheet];
-    for (c, cell) in cells.iter().enumerate() {
-        match cell {
-            Cell::Text(s) if s.is_empty() => {}
-            Cell::Text(s) => {
-                ws.write_string(r, c as u16, fit(s, sheet, r, c).as_ref())?;
-            }
-            Cell::Num(n) => {
-                ws.write_number(r, c as u16, *n)?;
-            }
-            Cell::Date(n) => {
-                ws.write_number_with_format(r, c as u16, *n, date_format())?;
-            }
-        }
-    }
-    next[sheet] = r + 1;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wide_characters_count_two() {
-        assert_eq!(display_width("序号"), 4);
-        assert_eq!(display_width("No."), 3);
-    }
 }
