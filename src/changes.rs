@@ -80,6 +80,13 @@ pub struct Change {
     pub detail: String,
 }
 
+/// The levels before and after a fall in level, from the detail [`diff`] stored with it
+/// (`credit level 高级认证企业 -> 一般信用企业`).
+pub fn level_fall(detail: &str) -> Option<(String, String)> {
+    let (was, now) = detail.strip_prefix("credit level ")?.split_once(" -> ")?;
+    Some((was.to_string(), now.to_string()))
+}
+
 /// True when a `CancelFlag` text means the registration is cancelled.
 pub fn is_cancelled(flag: &str) -> bool {
     flag.contains("注销") || flag.eq_ignore_ascii_case("cancelled")

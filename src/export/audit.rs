@@ -12,7 +12,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{BOM, csv::formula_safe};
+use super::{BOM, csv::cell};
 use crate::exit::ExitCode;
 use crate::store::{AlertRow, AuditCall, AuditRun, DecisionRow, ExportError, Store};
 use crate::view::alert::{Stamp, verdict_label};
@@ -89,7 +89,7 @@ pub fn write_audit(
             let mut c = csv::WriterBuilder::new().flexible(false).from_writer(w);
             let head = COLUMNS.map(|(zh, en)| opts.lang.tr(zh, en));
             c.write_record(head).map_err(csv_err)?;
-            Sink::Csv(Box::new(c))
+            Sink::Csv(Box::new(c), opts.bom)
         }
         AuditFormat::Jsonl => Sink::Jsonl(w),
     };
@@ -118,19 +118,20 @@ pub fn write_audit(
 }
 
 enum Sink<W: Write> {
-    Csv(Box<csv::Writer<W>>),
+    /// The writer, and whether the file is for Excel (codes kept as text).
+    Csv(Box<csv::Writer<W>>, bool),
     Jsonl(W),
 }
 
 impl<W: Write> Sink<W> {
     fn put(&mut self, line: Line, obj: Value) -> Result<(), ExportError> {
         match self {
-            Sink::Csv(c) => {
+            Sink::Csv(c, excel) => {
                 let mut cells = vec![String::new(); COLUMNS.len()];
                 for (i, v) in line {
                     cells[i] = v;
                 }
-                c.write_record(cells.iter().map(|s| formula_safe(s).into_owned()))
+                c.write_record(cells.iter().map(|s| cell(s, *excel)))
                     .map_err(csv_err)
             }
             Sink::Jsonl(w) => {
@@ -143,7 +144,7 @@ impl<W: Write> Sink<W> {
 
     fn flush(&mut self) -> Result<(), ExportError> {
         match self {
-            Sink::Csv(c) => c.flush(),
+            Sink::Csv(c, _) => c.flush(),
             Sink::Jsonl(w) => w.flush(),
         }
         .map_err(ExportError::Io)

@@ -111,7 +111,8 @@ th.sortable{cursor:pointer}th.sortable:after{content:\" \\2195\";color:#999}\
 body:has(#print-all:checked) #all-suppliers{display:block}thead{display:table-header-group}\
 tr{break-inside:avoid}h2,h3{break-after:avoid}.list td{max-width:none}}";
 
-/// The page's script: draws the rows kept as JSON when asked ("show the rest"), draws a
+/// The page's script: draws the rows kept as JSON when asked ("show the rest", or all of them
+/// when the page is opened as `report.html#all`, e.g. to print every row), draws a
 /// supplier's details when opened, and sorts and filters the supplier table. The first rows of
 /// every list read the same without it.
 pub const SCRIPT: &str = r#"(function(){
@@ -121,10 +122,11 @@ Array.prototype.forEach.call(document.querySelectorAll('button[data-more]'),func
  var data=null,at=0,label=b.textContent;b.addEventListener('click',function(){
  if(!data)data=JSON.parse(document.getElementById(b.getAttribute('data-more')).textContent);
  var body=document.getElementById(b.getAttribute('data-table')).tBodies[0],end=Math.min(at+1000,data.r.length),f=document.createDocumentFragment();
- for(;at<end;at++){var r=data.r[at],tr=document.createElement('tr');tr.className=r[0];tr.setAttribute('data-key',r[1]);
-  for(var i=2;i<r.length;i++){var td=document.createElement('td');td.textContent=typeof r[i]==='number'?data.s[r[i]]:r[i];tr.appendChild(td);}
+ for(;at<end;at++){var r=data.r[at],tr=document.createElement('tr');tr.className='sev-'+r[0];tr.setAttribute('data-key',r[data.k+1]);
+  for(var i=1;i<r.length;i++){var td=document.createElement('td');td.textContent=typeof r[i]==='number'?data.s[r[i]]:r[i];tr.appendChild(td);}
   f.appendChild(tr);}
- body.appendChild(f);if(at>=data.r.length)b.parentNode.removeChild(b);else b.textContent=label.replace(/\d+/,String(data.r.length-at));});});
+ body.appendChild(f);if(at>=data.r.length)b.parentNode.removeChild(b);else b.textContent=label.replace(/\d+/,String(data.r.length-at));});
+ if(location.hash==='#all')while(b.parentNode)b.click();});
 var t=document.getElementById('suppliers');if(!t)return;
 var body=t.tBodies[0],heads=t.tHead.rows[0].cells,c=document.getElementById('controls');
 c.hidden=false;var q=document.getElementById('filter'),only=document.getElementById('only-attention');

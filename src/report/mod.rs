@@ -226,9 +226,9 @@ fn attention_tables(
             if i < HTML_ROWS {
                 w.write_all(attention_row(&s, &assessed, &alert, rows.cols, rows.opts).as_bytes())?;
             } else {
-                let (class, cells) =
+                let (severity, key, cells) =
                     rows::attention_cells(&s, &assessed, &alert, rows.cols, rows.opts);
-                more.add(&class, &s.row.key, cells);
+                more.add(severity, key, cells);
             }
         }
         w.write_all(b"</tbody></table>")?;

@@ -19,6 +19,8 @@ pub(super) struct More {
     strings: Vec<String>,
     index: HashMap<String, usize>,
     rows: String,
+    /// The index of the key among a row's cells.
+    key: usize,
     pub count: u64,
 }
 
@@ -30,13 +32,15 @@ fn literal(s: &str) -> String {
 }
 
 impl More {
-    /// Add a row: its severity class, its key (the table's `data-key`), its cells in order.
-    pub fn add(&mut self, class: &str, key: &str, cells: Vec<Cell>) {
+    /// Add a row: its severity (the `sev-N` class) and its cells in order; `key` is the
+    /// index of the cell that is the row's key (the table's `data-key`).
+    pub fn add(&mut self, severity: u8, key: usize, cells: Vec<Cell>) {
         if self.count > 0 {
             self.rows.push(',');
         }
         self.count += 1;
-        let _ = write!(self.rows, "[{},{}", literal(class), literal(key));
+        self.key = key;
+        let _ = write!(self.rows, "[{severity}");
         for c in cells {
             match c {
                 Cell::Own(s) => {
@@ -58,11 +62,14 @@ impl More {
         self.rows.push(']');
     }
 
-    /// The block: `<script type="application/json" id="ID">{"s":[…],"r":[…]}</script>`.
+    /// The block: `<script type="application/json" id="ID">{"k":…,"s":[…],"r":[…]}</script>`:
+    /// `k` the key's cell, `s` the shared strings, `r` the rows (severity, then cells; a number
+    /// is an index into `s`).
     pub fn script(&self, id: &str) -> String {
         let strings: Vec<String> = self.strings.iter().map(|s| literal(s)).collect();
         format!(
-            "<script type=\"application/json\" id=\"{id}\">{{\"s\":[{}],\"r\":[{}]}}</script>",
+            "<script type=\"application/json\" id=\"{id}\">{{\"k\":{},\"s\":[{}],\"r\":[{}]}}</script>",
+            self.key,
             strings.join(","),
             self.rows
         )
@@ -78,8 +85,8 @@ mod tests {
         let mut m = More::default();
         for i in 0..3 {
             m.add(
-                "sev-1",
-                &format!("K{i}"),
+                1,
+                0,
                 vec![
                     Cell::Own(format!("名称{i}</script>")),
                     Cell::Shared("海关认定为失信企业".into()),
@@ -93,7 +100,8 @@ mod tests {
             .trim_start_matches("<script type=\"application/json\" id=\"x\">")
             .trim_end_matches("</script>");
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
-        assert_eq!(v["r"][2][2], "名称2</script>");
-        assert_eq!(v["r"][1][3], 0);
+        assert_eq!(v["r"][2][1], "名称2</script>");
+        assert_eq!(v["r"][1][2], 0);
+        assert_eq!(v["r"][1][0], 1);
     }
 }

@@ -94,14 +94,15 @@ pub(super) fn attention_row(
     h
 }
 
-/// One row of a needs-attention table, compact: its class and its cells.
+/// One row of a needs-attention table, compact: its severity, the index of its key among its
+/// cells, and its cells.
 pub(super) fn attention_cells(
     s: &SupplierRow,
     a: &Assessment,
     alert: &Alert,
     cols: &ListColumns,
     opts: &ReportOptions,
-) -> (String, Vec<Cell>) {
+) -> (u8, usize, Vec<Cell>) {
     let cells = attention_texts(s, a, alert, cols, opts)
         .into_iter()
         .map(|(t, shared, _)| {
@@ -112,7 +113,9 @@ pub(super) fn attention_cells(
             }
         })
         .collect();
-    (severity(a).1, cells)
+    // After the supplier's own cells and how it was queried.
+    let key = cols.ident.len() + 1;
+    (severity(a).0 as u8, key, cells)
 }
 
 /// One supplier in the full table, with its details.

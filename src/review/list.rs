@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{ReviewOptions, for_each_row};
+use crate::export::csv::cell;
 use crate::store::Store;
 use crate::view::alert::{AlertState, decided_text, verdict_label};
 use crate::view::lang::labels;
@@ -95,7 +96,9 @@ pub fn write_list(
                 serde_json::to_writer(&mut *w, &line)?;
                 w.write_all(b"\n")
             }
-            ListFormat::Csv => w.write_all(&csv_record(csv_cells(&line))?),
+            ListFormat::Csv => {
+                w.write_all(&csv_record(csv_cells(&line).iter().map(|c| cell(c, bom)))?)
+            }
             ListFormat::Text => writeln!(w, "{}", text_line(&line, alert, lang, opts)),
         }
     })?;

@@ -9,6 +9,7 @@ use rusqlite::OptionalExtension;
 
 use super::queries::{ExportError, ExportRow};
 use super::{Result, Store};
+use crate::changes::ChangeKind;
 use crate::key_state::KeyState;
 
 /// One customs registration in a screening's answer.
@@ -51,14 +52,18 @@ pub struct PastScreening {
     pub levels: Vec<String>,
 }
 
-/// A change for the worse stored against one of a key's screenings.
+/// A change for the worse stored against one of a key's screenings, kept small: a report holds
+/// one for every such change of its list (150,000 after a bad night).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredChange {
     pub id: i64,
     pub screening_id: i64,
-    pub kind: String,
-    pub detail: String,
-    pub detected_at: String,
+    /// `None` for a kind this version does not know.
+    pub kind: Option<ChangeKind>,
+    /// The worst level before and after, for a fall in level.
+    pub level_fall: Option<Box<(String, String)>>,
+    /// The UTC day it was detected.
+    pub detected_on: Option<chrono::NaiveDate>,
 }
 
 /// An input row and everything the analyst's outputs say about its key.
@@ -314,13 +319,25 @@ impl Store {
         let mut out: HashMap<i64, Vec<StoredChange>> = HashMap::new();
         let rows = st
             .query_map([file_id], |r| {
+                let kind = ChangeKind::parse(&r.get::<_, String>(2)?);
+                let level_fall = match kind {
+                    Some(ChangeKind::LevelWorse) => {
+                        crate::changes::level_fall(&r.get::<_, String>(3)?).map(Box::new)
+                    }
+                    _ => None,
+                };
+                let at: String = r.get(4)?;
                 Ok((
                     r.get::<_, i64>(0)?,
                     StoredChange {
                         id: r.get(1)?,
-                        kind: r.get(2)?,
-                        detail: r.get(3)?,
-                        detected_at: r.get(4)?,
+                        kind,
+                        level_fall,
+                        detected_on: chrono::NaiveDate::parse_from_str(
+                            at.get(..10).unwrap_or_default(),
+                            "%Y-%m-%d",
+                        )
+                        .ok(),
                         screening_id: r.get(5)?,
                     },
                 ))

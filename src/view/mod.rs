@@ -403,7 +403,7 @@ pub fn reading(lang: Lang, state: KeyState, level: &str) -> String {
 #[allow(clippy::type_complexity)]
 fn worse_of(s: &SupplierRow) -> (Vec<ChangeKind>, Option<(String, String)>, Option<String>) {
     let mut worse: Vec<ChangeKind> = Vec::new();
-    for k in s.worse.iter().filter_map(|c| ChangeKind::parse(&c.kind)) {
+    for k in s.worse.iter().filter_map(|c| c.kind) {
         if !worse.contains(&k) {
             worse.push(k);
         }
@@ -412,16 +412,13 @@ fn worse_of(s: &SupplierRow) -> (Vec<ChangeKind>, Option<(String, String)>, Opti
         .worse
         .iter()
         .rev()
-        .filter(|c| c.kind == ChangeKind::LevelWorse.as_str())
-        .find_map(|c| {
-            let (was, now) = c.detail.strip_prefix("credit level ")?.split_once(" -> ")?;
-            Some((was.to_string(), now.to_string()))
-        });
+        .find_map(|c| c.level_fall.as_deref().cloned());
     let since = s
         .worse
         .iter()
         .find(|c| Some(c.screening_id) != s.row.screening_id)
-        .map(|c| c.detected_at.chars().take(10).collect());
+        .and_then(|c| c.detected_on)
+        .map(|d| d.format("%Y-%m-%d").to_string());
     (worse, level_fall, since)
 }
 

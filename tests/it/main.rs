@@ -10,6 +10,7 @@ mod input;
 mod liar;
 mod lists;
 mod notify;
+mod outputs;
 mod pipeline;
 mod rescreen;
 mod review;
