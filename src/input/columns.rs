@@ -30,7 +30,7 @@ pub struct Selection {
     /// The supplier's own id column (see [`id_by_header`]), never the key column.
     pub id_col: Option<usize>,
     /// Why a column was chosen over what its header says, for the run's summary.
-    pub notes: Vec<String>,
+    pub notes: Vec<ColumnNote>,
     /// Columns whose first rows hold codes or company names, as `--column` choices
     /// (`--column 2 ("纳税人名称": 980 valid codes in the first 1000 rows)`).
     pub usable: Vec<(usize, String)>,
@@ -299,7 +299,7 @@ pub fn select_column(
     let name_header = find_header(&tokens, NAME_HEADERS);
     let code = survey.choose(code_header, What::Codes, None);
     let name = survey.choose(name_header, What::Names, code);
-    let notes: Vec<String> = [
+    let notes: Vec<ColumnNote> = [
         (code, code_header, What::Codes),
         (name, name_header, What::Names),
     ]
@@ -367,8 +367,41 @@ fn forced(headers: &[String], tokens: &[String], col: &str) -> Option<usize> {
         })
 }
 
-/// `column 2 holds 5198 valid codes in the first 5233 rows under the header 纳税人名称: the
-/// header row looks shifted`.
+/// Why a column was chosen against its header: column `chosen` holds `count` codes or names in
+/// the first `rows` rows, under the header of another column's name (`header`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnNote {
+    pub chosen: usize,
+    pub chosen_header: String,
+    pub count: usize,
+    pub rows: usize,
+    pub what: What,
+    pub header: String,
+    /// The two columns are neighbours: the header row looks shifted.
+    pub shifted: bool,
+}
+
+impl std::fmt::Display for ColumnNote {
+    /// `column 2 holds 5198 valid codes in the first 5233 rows under the header 纳税人名称: the
+    /// header row looks shifted`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = if self.shifted {
+            "the header row looks shifted".to_string()
+        } else {
+            format!("the column headed {:?} holds none", self.header)
+        };
+        write!(
+            f,
+            "column {} holds {} {} in the first {} rows under the header {:?}: {why}",
+            self.chosen + 1,
+            self.count,
+            self.what.label(),
+            self.rows,
+            self.chosen_header
+        )
+    }
+}
+
 fn moved_note(
     headers: &[String],
     chosen: usize,
@@ -376,18 +409,16 @@ fn moved_note(
     count: usize,
     rows: usize,
     what: What,
-) -> String {
-    let what = what.label();
-    let why = if chosen.abs_diff(header) == 1 {
-        "the header row looks shifted".to_string()
-    } else {
-        format!("the column headed {:?} holds none", headers[header])
-    };
-    format!(
-        "column {} holds {count} {what} in the first {rows} rows under the header {:?}: {why}",
-        chosen + 1,
-        headers[chosen]
-    )
+) -> ColumnNote {
+    ColumnNote {
+        chosen,
+        chosen_header: headers[chosen].clone(),
+        count,
+        rows,
+        what,
+        header: headers[header].clone(),
+        shifted: chosen.abs_diff(header) == 1,
+    }
 }
 
 #[cfg(test)]
@@ -536,8 +567,10 @@ mod tests {
             (1, Some(2), Role::Code)
         );
         assert!(
-            s.notes[0].contains("column 2 holds 3 valid codes")
-                && s.notes[0].contains("header row looks shifted"),
+            s.notes[0]
+                .to_string()
+                .contains("column 2 holds 3 valid codes")
+                && s.notes[0].to_string().contains("header row looks shifted"),
             "{:?}",
             s.notes
         );

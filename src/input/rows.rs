@@ -21,48 +21,29 @@ pub struct FileMeta {
     /// The supplier's own id column (an ERP code rather than a row counter), when there is one.
     pub id_column: Option<String>,
     /// Why columns were chosen against their headers (for the log and summary, not stored).
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::input::columns::ColumnNote>,
 }
 
 impl FileMeta {
     /// `sheet 供应商清单, header row 3, key column 统一社会信用代码 (name fallback: 供应商名称)`:
-    /// what the run read, for its log and summary.
+    /// what the run read, for its log (the summary says it in the reader's language:
+    /// `crate::view::Lang::read_what`).
     pub fn describe(&self) -> String {
-        self.describe_in(crate::view::Lang::En)
-    }
-
-    /// What was read, in the reader's language: `工作表 供应商清单，表头第1行，查询列 统一社会信用代码
-    /// （名称备用列 供应商名称）`.
-    pub fn describe_in(&self, lang: crate::view::Lang) -> String {
-        use crate::view::Lang;
         let mut parts = Vec::new();
         if let Some(s) = &self.sheet {
-            parts.push(match lang {
-                Lang::Zh => format!("工作表 {s}"),
-                Lang::En => format!("sheet {s}"),
-            });
+            parts.push(format!("sheet {s}"));
         }
         if let Some(h) = self.header_row {
-            parts.push(match lang {
-                Lang::Zh => format!("表头第{h}行"),
-                Lang::En => format!("header row {h}"),
-            });
+            parts.push(format!("header row {h}"));
         }
-        let mut key = match lang {
-            Lang::Zh => format!("查询列 {}", self.key_column),
-            Lang::En => format!("key column {}", self.key_column),
-        };
+        let mut key = format!("key column {}", self.key_column);
         if let Some(f) = &self.fallback_column {
-            key.push_str(&match lang {
-                Lang::Zh => format!("（名称备用列 {f}）"),
-                Lang::En => format!(" (name fallback: {f})"),
-            });
+            key.push_str(&format!(" (name fallback: {f})"));
         }
         parts.push(key);
-        let mut out = parts.join(lang.tr("，", ", "));
+        let mut out = parts.join(", ");
         for n in &self.notes {
-            out.push_str("; ");
-            out.push_str(n);
+            out.push_str(&format!("; {n}"));
         }
         out
     }

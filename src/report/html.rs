@@ -105,10 +105,11 @@ th.sortable{cursor:pointer}th.sortable:after{content:\" \\2195\";color:#999}\
 .controls{margin:.5em 0}.controls label{margin-right:1.5em;white-space:nowrap}.controls input[type=search]{padding:3px 6px;width:18em}\
 .controls input[type=checkbox],.print-all input{margin:0 .3em 0 0;vertical-align:middle}.print-all{margin-left:1.5em;white-space:nowrap}\
 .more button{padding:4px 12px;cursor:pointer}\
+#all-suppliers,.later{content-visibility:auto;contain-intrinsic-size:auto 3000px}\
 @page{size:A4 landscape;margin:10mm}\
 @media print{body{margin:0;font-size:9pt}table{font-size:8pt;margin:.3em 0 .6em}td,th{padding:2px 4px}\
 .noprint,.controls,.more,summary,details{display:none!important}#all-suppliers{display:none}\
-body:has(#print-all:checked) #all-suppliers{display:block}thead{display:table-header-group}\
+body:has(#print-all:checked) #all-suppliers{display:block}#all-suppliers,.later{content-visibility:visible}thead{display:table-header-group}\
 tr{break-inside:avoid}h2,h3{break-after:avoid}.list td{max-width:none}}";
 
 /// The page's script: draws the rows kept as JSON when asked ("show the rest", or all of them

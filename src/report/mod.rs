@@ -34,7 +34,7 @@ use rows::{attention_row, supplier_row};
 
 /// Rows of a list the page writes as HTML; the rest are counted (or, for the needs-attention
 /// list, kept as compact JSON).
-pub const HTML_ROWS: usize = 1000;
+pub const HTML_ROWS: usize = 500;
 
 /// How the report is written: language, clock, how far back a punishment counts, and the
 /// price of a billed call.
@@ -176,10 +176,13 @@ pub fn write_report(
         opts,
     };
     attention_tables(&mut w, &page, &fig, &pass, rows)?;
+    // Below the first screen: drawn when scrolled to (the print draws everything).
+    w.write_all(b"<section class=\"later\">")?;
     w.write_all(page.totals(&fig, &pass).as_bytes())?;
     w.write_all(page.punishments(&fig, &pass).as_bytes())?;
     w.write_all(page.invalid(&invalid, invalid_total).as_bytes())?;
     fig.changes_latest_run = page.changes(&mut w, store, &costs)?;
+    w.write_all(b"</section>")?;
     w.write_all(page.suppliers_head(&fig).as_bytes())?;
     std::io::copy(&mut table, &mut w)?;
     w.write_all(page.suppliers_tail(&fig).as_bytes())?;

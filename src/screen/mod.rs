@@ -233,7 +233,7 @@ pub fn ingest(opts: RunOptions) -> anyhow::Result<Ingested> {
         filter,
         ingest,
         due_by_kind,
-        source: format!("{path}{}{}", lang.tr("，", ", "), meta.describe_in(lang)),
+        source: format!("{path}{}{}", lang.tr("，", ", "), lang.read_what(&meta)),
     })
 }
 

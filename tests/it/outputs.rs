@@ -250,8 +250,8 @@ async fn the_report_and_workbook_read_in_chinese_and_print_on_a4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_list_keeps_the_needs_attention_list_whole_and_the_page_small() {
-    // 2,600 of the simulator's companies: about half need attention, more than the 1,000 rows
-    // a list writes as HTML.
+    // 2,600 of the simulator's companies: about half need attention, more than the rows a list
+    // writes as HTML.
     let app = spawn_app(SimConfig {
         companies: 2600,
         ..SimConfig::default()
@@ -273,10 +273,11 @@ async fn a_big_list_keeps_the_needs_attention_list_whole_and_the_page_small() {
             .await;
         text(&out.stdout).lines().count()
     };
-    assert!(attention > 1000, "{attention}");
+    let limit = qcc_credit::report::HTML_ROWS;
+    assert!(attention > limit, "{attention}");
     let table = &page[page.find("<table id=\"attention\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
-    assert_eq!(table.matches("<tr class=").count(), 1000);
+    assert_eq!(table.matches("<tr class=").count(), limit);
     let start = page
         .find("<script type=\"application/json\" id=\"attention-more\">")
         .unwrap();
@@ -285,19 +286,22 @@ async fn a_big_list_keeps_the_needs_attention_list_whole_and_the_page_small() {
     let more: serde_json::Value = serde_json::from_str(block).unwrap();
     assert_eq!(
         more["r"].as_array().unwrap().len(),
-        attention - 1000,
+        attention - limit,
         "the list is whole"
     );
-    // Compact: a row beyond the first thousand costs at most 100 bytes (its repeated cells are
+    // Compact: a row beyond the first ones costs at most 100 bytes (its repeated cells are
     // indexes into one table of strings), so 150,000 such rows of a 300,000-supplier list stay
     // within the 20 MiB page (bench/outputs.py measures it).
     let rows_part = &block[block.find("\"r\":").unwrap()..];
-    let per_row = rows_part.len() / (attention - 1000);
+    let per_row = rows_part.len() / (attention - limit);
     assert!(per_row <= 100, "{per_row} bytes a row");
-    // The full table stops at 1,000 rows and says where the rest are.
+    // The full table stops at the limit and says where the rest are.
     let all = &page[page.find("<section id=\"all-suppliers\">").unwrap()..];
-    assert_eq!(all.matches("</td></tr>\n").count(), 1000);
-    assert_contains(all, "其余 1600 项未在此列出：见工作簿");
+    assert_eq!(all.matches("</td></tr>\n").count(), limit);
+    assert_contains(
+        all,
+        &format!("其余 {} 项未在此列出：见工作簿", 2600 - limit),
+    );
     let Some(chromium) = chromium() else {
         return;
     };

@@ -340,4 +340,44 @@ impl Lang {
             ),
         }
     }
+
+    /// What the run read: `工作表 供应商清单，表头第1行，查询列 统一社会信用代码（名称备用列 供应商名称）`,
+    /// and why a column was chosen against its header.
+    pub fn read_what(self, meta: &crate::input::FileMeta) -> String {
+        if self == Lang::En {
+            return meta.describe();
+        }
+        let mut parts = Vec::new();
+        if let Some(s) = &meta.sheet {
+            parts.push(format!("工作表 {s}"));
+        }
+        if let Some(h) = meta.header_row {
+            parts.push(format!("表头第{h}行"));
+        }
+        let mut key = format!("查询列 {}", meta.key_column);
+        if let Some(f) = &meta.fallback_column {
+            key.push_str(&format!("（名称备用列 {f}）"));
+        }
+        parts.push(key);
+        let mut out = parts.join("，");
+        for n in &meta.notes {
+            let what = match n.what {
+                crate::input::content::What::Codes => "个有效代码",
+                crate::input::content::What::Names => "个企业名称",
+            };
+            let why = if n.shifted {
+                "表头行疑似错位".to_string()
+            } else {
+                format!("表头为“{}”的列没有", n.header)
+            };
+            out.push_str(&format!(
+                "；第{}列（表头“{}”）前{}行中有{}{what}：{why}",
+                n.chosen + 1,
+                n.chosen_header,
+                n.rows,
+                n.count
+            ));
+        }
+        out
+    }
 }
