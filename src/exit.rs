@@ -51,6 +51,17 @@ impl ExitCode {
             .find(|c| i32::from(c.code()) == code)
     }
 
+    /// A stored exit code with its meaning: `退出码 3（达到配额或计费上限，已停止，可续跑）`.
+    pub fn describe(code: i64, lang: crate::view::Lang) -> String {
+        let meaning = ExitCode::from_code(code as i32)
+            .map(|c| c.meaning_in(lang))
+            .unwrap_or_default();
+        match lang {
+            crate::view::Lang::Zh => format!("退出码 {code}（{meaning}）"),
+            crate::view::Lang::En => format!("exit {code} ({meaning})"),
+        }
+    }
+
     /// The meaning in a short phrase, in the language people read (`3 配额或计费上限，可续跑`).
     pub fn meaning_in(self, lang: crate::view::Lang) -> &'static str {
         let (zh, en) = match self {

@@ -120,7 +120,7 @@ fn print_text(
     if let Some(r) = &st.last_run {
         let exit = r
             .exit_code
-            .map(|c| l.exit_text(c))
+            .map(|c| crate::exit::ExitCode::describe(c, l))
             .unwrap_or_else(|| "-".into());
         let ended = r.ended_at.as_deref().map(|e| z.show(e));
         println!(

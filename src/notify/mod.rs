@@ -166,16 +166,16 @@ fn digest(
     })
 }
 
-/// `notify --test`: a test message to every channel; which answered.
-pub async fn test(cfg: &NotifyConfig) -> anyhow::Result<Vec<Delivery>> {
-    let digest = Digest {
+/// A message about no run: a test, or the service failing before a run could say anything.
+fn standalone(cfg: &NotifyConfig, test: bool, trouble: Vec<RunTrouble>) -> Digest {
+    Digest {
         lang: cfg.lang,
         zone: crate::view::Zone::default(),
         run: RunBrief {
             id: None,
             started_at: String::new(),
             ended_at: crate::store::ts(crate::clock::now()),
-            exit_code: 0,
+            exit_code: if test { 0 } else { 1 },
             exit_meaning: String::new(),
             calls: 0,
             billed: 0,
@@ -184,43 +184,27 @@ pub async fn test(cfg: &NotifyConfig) -> anyhow::Result<Vec<Delivery>> {
         },
         runs: Vec::new(),
         alerts: Vec::new(),
-        trouble: Vec::new(),
-        report: cfg.report.clone(),
-        test: true,
-    };
-    send_all(cfg, &digest).await
+        trouble,
+        report: if test { cfg.report.clone() } else { None },
+        test,
+    }
+}
+
+/// `notify --test`: a test message to every channel; which answered.
+pub async fn test(cfg: &NotifyConfig) -> anyhow::Result<Vec<Delivery>> {
+    send_all(cfg, &standalone(cfg, true, Vec::new())).await
 }
 
 /// `notify --failed-unit UNIT` (the package's OnFailure unit): the service failed in a way the
 /// run could not report itself (an error before screening, a crash).
 pub async fn unit_failed(cfg: &NotifyConfig, unit: &str) -> anyhow::Result<Vec<Delivery>> {
-    let mut digest = Digest {
-        lang: cfg.lang,
-        zone: crate::view::Zone::default(),
-        run: RunBrief {
-            id: None,
-            started_at: String::new(),
-            ended_at: crate::store::ts(crate::clock::now()),
-            exit_code: 1,
-            exit_meaning: String::new(),
-            calls: 0,
-            billed: 0,
-            input: String::new(),
-            alerts_open: 0,
-        },
-        runs: Vec::new(),
-        alerts: Vec::new(),
-        trouble: Vec::new(),
-        report: None,
-        test: false,
-    };
-    digest.trouble.push(RunTrouble {
+    let trouble = vec![RunTrouble {
         run_id: 0,
         trouble: Trouble::UnitFailed {
             unit: unit.to_string(),
         },
-    });
-    send_all(cfg, &digest).await
+    }];
+    send_all(cfg, &standalone(cfg, false, trouble)).await
 }
 
 async fn send_all(cfg: &NotifyConfig, digest: &Digest) -> anyhow::Result<Vec<Delivery>> {

@@ -450,7 +450,7 @@ data-table=\"{id}\">{} {} {}</button> {}</p>",
             td(
                 &mut h,
                 &c.exit_code
-                    .map(|e| l.exit_text(e))
+                    .map(|e| crate::exit::ExitCode::describe(e, l))
                     .unwrap_or_else(|| "-".into()),
                 false,
             );

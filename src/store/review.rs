@@ -257,49 +257,33 @@ impl Store {
         Ok(out)
     }
 
-    /// The alerts one run opened, in the order it opened them.
-    pub fn alerts_in_run(&self, run_id: i64) -> Result<Vec<AlertRow>> {
+    /// Alerts matching `filter` (a condition on `a`, with one parameter), oldest first.
+    fn alerts_where(&self, filter: &str, param: Option<i64>) -> Result<Vec<AlertRow>> {
         let mut st = self
             .conn
-            .prepare(&format!(
-                "{} WHERE a.run_id = ?1 ORDER BY a.id",
-                alert_select()
-            ))
+            .prepare(&format!("{} WHERE {filter} ORDER BY a.id", alert_select()))
             .map_err(self.e())?;
-        st.query_map([run_id], alert_row)
+        st.query_map([param], alert_row)
             .and_then(|rows| rows.collect())
             .map_err(self.e())
+    }
+
+    /// The alerts one run opened, in the order it opened them.
+    pub fn alerts_in_run(&self, run_id: i64) -> Result<Vec<AlertRow>> {
+        self.alerts_where("a.run_id = ?1", Some(run_id))
     }
 
     /// Alerts opened, oldest first, optionally since an instant.
     pub fn alerts(&self, since: Option<&str>) -> Result<Vec<AlertRow>> {
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "{} WHERE ?1 IS NULL OR a.opened_at >= ?1 ORDER BY a.id",
-                alert_select()
-            ))
-            .map_err(self.e())?;
         let since_secs = since
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             .map(|t| t.timestamp());
-        st.query_map([since_secs], alert_row)
-            .and_then(|rows| rows.collect())
-            .map_err(self.e())
+        self.alerts_where("?1 IS NULL OR a.opened_at >= ?1", since_secs)
     }
 
     /// The alerts opened for one key, oldest first.
     pub fn alerts_of_key(&self, key_id: i64) -> Result<Vec<AlertRow>> {
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "{} WHERE a.key_id = ?1 ORDER BY a.id",
-                alert_select()
-            ))
-            .map_err(self.e())?;
-        st.query_map([key_id], alert_row)
-            .and_then(|rows| rows.collect())
-            .map_err(self.e())
+        self.alerts_where("a.key_id = ?1", Some(key_id))
     }
 
     /// Runs, oldest first, optionally started since an instant.

@@ -129,15 +129,4 @@ impl Lang {
             ),
         }
     }
-
-    /// `退出码 3（达到配额或计费上限，已停止，可续跑）`.
-    pub fn exit_text(self, code: i64) -> String {
-        let meaning = crate::exit::ExitCode::from_code(code as i32)
-            .map(|c| c.meaning_in(self))
-            .unwrap_or_default();
-        match self {
-            Lang::Zh => format!("退出码 {code}（{meaning}）"),
-            Lang::En => format!("exit {code} ({meaning})"),
-        }
-    }
 }
