@@ -114,10 +114,21 @@ pub(crate) fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
 }
 
 /// Percent-encoding as a URL query carries a value (unreserved characters kept).
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     percent_encode_into(&mut out, s);
     out
+}
+
+/// A host that is this machine (`localhost`, `127.0.0.1`, `[::1]`): where a secret may travel
+/// over plain `http://` or SMTP without TLS.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// [`percent_encode`], appended to `out`: how request URLs carry values, so that a server that

@@ -75,14 +75,7 @@ fn refuse_plain_http(endpoint: &Endpoint, allowed: bool) -> anyhow::Result<()> {
     if url.scheme() != "http" || allowed {
         return Ok(());
     }
-    let host = url.host_str().unwrap_or("");
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback {
+    if crate::secrets::is_loopback_host(url.host_str().unwrap_or("")) {
         return Ok(());
     }
     anyhow::bail!(

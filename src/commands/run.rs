@@ -31,15 +31,7 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("qcc-credit: {msg}");
             let mut summary = ingested.summary_without_calls(ExitCode::Fatal)?;
             summary.stop = Some("credentials missing".into());
-            let (lang, zone, price) = ingested.view();
-            let sv = SummaryView {
-                lang,
-                zone,
-                price,
-                db: ingested.db(),
-                window: ingested.review_options().punished_within,
-            };
-            print_summary(&summary, sv);
+            print_summary(&summary, &SummaryView::of(&ingested));
             return Ok(summary.exit_code);
         }
     };
@@ -54,24 +46,15 @@ pub(super) async fn screen_and_report(
 ) -> anyhow::Result<ExitCode> {
     let stopper = Stopper::default();
     watch_signals(stopper.clone());
-    let db = ingested.db().to_path_buf();
+    let view = SummaryView::of(&ingested);
     let review = ingested.review_options();
-    let view = ingested.view();
     let summary = ingested.screen(creds, stopper).await?;
     if let Some(reason) = &summary.stop_reason {
         print_stop(reason);
     }
-    let (lang, zone, price) = view;
-    let sv = SummaryView {
-        lang,
-        zone,
-        price,
-        db: &db,
-        window: review.punished_within,
-    };
-    print_summary(&summary, sv);
+    print_summary(&summary, &view);
     if let Some(cfg) = notify {
-        super::notify::after_run(&db, &summary, cfg, review).await;
+        super::notify::after_run(&view.db, &summary, cfg, review).await;
     }
     Ok(summary.exit_code)
 }
@@ -178,20 +161,32 @@ pub(super) fn vendor_rate_advice(rate: f64, lang: Lang) -> String {
     lang.vendor_rate(rate, ((rate * 0.95).floor() as u64).max(1))
 }
 
-/// How the summary is written.
-#[derive(Clone, Copy)]
-pub(super) struct SummaryView<'a> {
-    pub lang: Lang,
-    pub zone: Zone,
-    pub price: Option<f64>,
-    pub db: &'a std::path::Path,
-    pub window: Window,
+/// How the summary is written, taken from the run's options before the run consumes them.
+pub(super) struct SummaryView {
+    lang: Lang,
+    zone: Zone,
+    price: Option<f64>,
+    db: std::path::PathBuf,
+    window: Window,
+}
+
+impl SummaryView {
+    fn of(ingested: &Ingested) -> SummaryView {
+        let (lang, zone, price) = ingested.view();
+        SummaryView {
+            lang,
+            zone,
+            price,
+            db: ingested.db().to_path_buf(),
+            window: ingested.review_options().punished_within,
+        }
+    }
 }
 
 /// The end-of-run summary, on stdout: the outcome first (who needs attention and why, what is
 /// new), then the next command, then what was read, the keys, the calls and their cost, the
 /// changes, and the exit code with its meaning.
-pub(super) fn print_summary(s: &Summary, v: SummaryView<'_>) {
+pub(super) fn print_summary(s: &Summary, v: &SummaryView) {
     let l = v.lang;
     let attention: u64 = s.attention_by_flag.iter().map(|(_, n)| n).sum();
     let why = s

@@ -160,10 +160,7 @@ fn csv_err(e: csv::Error) -> ExportError {
 
 /// A stored instant as RFC 3339 in the zone (`2026-12-02T02:30:05+08:00`).
 fn rfc3339(zone: Zone, stored: &str) -> Value {
-    match crate::view::zone::parse_stored(stored) {
-        Some(t) => json!(zone.at(t).to_rfc3339()),
-        None => json!(stored),
-    }
+    json!(zone.rfc3339(stored))
 }
 
 fn kind(lang: Lang, label: crate::view::lang::Label) -> (usize, String) {

@@ -153,8 +153,7 @@ pub fn flat_row(
             a.flags.iter().map(|f| f.id()).collect::<Vec<_>>().join(" "),
             row.checked_at
                 .as_deref()
-                .and_then(crate::view::zone::parse_stored)
-                .map(|t| opts.zone.at(t).to_rfc3339())
+                .map(|t| opts.zone.rfc3339(t))
                 .unwrap_or_default(),
         ),
         Lang::Zh => (

@@ -199,11 +199,7 @@ fn email_channel(
         return Err("not an email channel".into());
     };
     let tls = tls.unwrap_or(Tls::Implicit);
-    let local = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if tls == Tls::None && !local {
+    if tls == Tls::None && !crate::secrets::is_loopback_host(&host) {
         return Err(format!(
             "email: tls = \"none\" sends the password unencrypted; it is allowed only to \
              this machine, not to {host}: use \"implicit\" (port 465) or \"starttls\" (587)"
@@ -357,13 +353,7 @@ fn optional(
 fn check_url(url: &SecretString, field: &str) -> Result<(), String> {
     let u = reqwest::Url::parse(url.expose_secret())
         .map_err(|e| format!("{field}: not a URL ({e})"))?;
-    let loopback = u.host_str().is_some_and(|h| {
-        h.eq_ignore_ascii_case("localhost")
-            || h.trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
+    let loopback = u.host_str().is_some_and(crate::secrets::is_loopback_host);
     match u.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),

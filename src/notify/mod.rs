@@ -12,7 +12,8 @@ pub mod config;
 pub mod message;
 pub mod send;
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 pub use config::{ConfigError, NotifyConfig};
 pub use send::Delivery;
@@ -59,6 +60,8 @@ pub async fn after_run(
     }
     let http = client(cfg)?;
     let mut out = Vec::new();
+    // Channels that heard the same runs get the same message: each backlog is read once.
+    let mut made: HashMap<i64, (Vec<(i64, String)>, Digest)> = HashMap::new();
     for ch in &cfg.channels {
         let (delivered, first) = store.channel_progress(&ch.name)?;
         let after = match (delivered, first) {
@@ -66,13 +69,19 @@ pub async fn after_run(
             (None, Some(f)) => f - 1,
             (None, None) => run_id - 1,
         };
-        let mut rows = store.outbox(after, run_id)?;
-        rows.drain(..rows.len().saturating_sub(MAX_BACKLOG));
-        let digest = digest(store, summary, &rows, cfg, opts)?;
+        let (rows, digest) = match made.entry(after) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let mut rows = store.outbox(after, run_id)?;
+                rows.drain(..rows.len().saturating_sub(MAX_BACKLOG));
+                let digest = digest(store, summary, &rows, cfg, opts)?;
+                e.insert((rows, digest))
+            }
+        };
         if digest.alerts.is_empty() && digest.trouble.is_empty() && !cfg.daily_summary {
             continue;
         }
-        let d = send::deliver(ch, &digest, cfg, &http).await;
+        let d = send::deliver(ch, digest, cfg, &http).await;
         let first_run = rows.first().map_or(run_id, |r| r.0);
         store.insert_notification(&NewNotification {
             run_id: Some(run_id),

@@ -141,7 +141,7 @@ fn b64_hmac(key: &[u8], msg: &[u8]) -> String {
 /// both added to the webhook URL.
 pub fn dingtalk_url(webhook: &str, secret: &str, ts_ms: i64) -> String {
     let sign = b64_hmac(secret.as_bytes(), format!("{ts_ms}\n{secret}").as_bytes());
-    let sign: String = url_encode(&sign);
+    let sign = crate::secrets::percent_encode(&sign);
     let sep = if webhook.contains('?') { '&' } else { '?' };
     format!("{webhook}{sep}timestamp={ts_ms}&sign={sign}")
 }
@@ -150,17 +150,6 @@ pub fn dingtalk_url(webhook: &str, secret: &str, ts_ms: i64) -> String {
 /// `timestamp` in seconds, both in the body.
 pub fn feishu_sign(secret: &str, ts: i64) -> String {
     b64_hmac(format!("{ts}\n{secret}").as_bytes(), b"")
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The URL and JSON body of a robot or webhook message.

@@ -122,9 +122,7 @@ pub fn write_report(
     out: &Path,
     opts: &ReportOptions,
 ) -> anyhow::Result<ReportFigures> {
-    let file = store.latest_file()?.ok_or_else(|| {
-        anyhow::anyhow!("the database has no input file yet: run `qcc-credit run` first")
-    })?;
+    let file = crate::review::latest_file(store)?;
     let cols = ListColumns::of(&file);
     let since = opts.punished_within.since_today(opts.zone);
     let costs = store.run_costs()?;

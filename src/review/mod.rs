@@ -105,7 +105,7 @@ pub fn record_opened(store: &Store, run_id: i64, opts: ReviewOptions) -> anyhow:
     if store.latest_file()?.is_none() {
         return Ok(out);
     }
-    let latest = store.latest_alerts()?;
+    let latest = store.latest_stamps()?;
     let mut seen: HashSet<(i64, String)> = HashSet::new();
     for_each_row(store, opts, |_, r| {
         let (Some(alert), Some(key_id)) = (&r.alert, r.s.row.key_id) else {
@@ -175,7 +175,7 @@ impl Selector {
         }
     }
 
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Selector::Supplier(id) => format!("supplier {id:?}"),
             Selector::Row(n) => format!("row {n}"),
@@ -184,8 +184,7 @@ impl Selector {
     }
 }
 
-/// The data rows of the latest list a selector names, in list order; an error naming the file
-/// when there is none.
+/// The data rows of the latest list a selector names, in list order (none: the caller says so).
 pub fn find_rows(store: &Store, selector: &Selector) -> anyhow::Result<(InputFile, Vec<u64>)> {
     let file = latest_file(store)?;
     let cols = ListColumns::of(&file);
@@ -196,13 +195,6 @@ pub fn find_rows(store: &Store, selector: &Selector) -> anyhow::Result<(InputFil
         }
         Ok(())
     })?;
-    if rows.is_empty() {
-        anyhow::bail!(
-            "no row of {} has {}: `qcc-credit export --format csv` lists the rows",
-            file.path,
-            selector.describe()
-        );
-    }
     Ok((file, rows))
 }
 
@@ -236,23 +228,24 @@ pub fn decide(
     if d.note.trim().is_empty() {
         anyhow::bail!("--note: a decision needs a note saying why (it is the audit trail)");
     }
-    let file = latest_file(store)?;
+    // The rows the selector names (a scan of the rows alone), then only those assessed.
+    let (file, matched) = find_rows(store, selector)?;
+    let mut reader = RowReader::new(store, &file, opts)?;
     let mut todo: Vec<(NewDecision, Decided)> = Vec::new();
     let mut calm: Vec<u64> = Vec::new();
     let mut seen: HashSet<(i64, String)> = HashSet::new();
-    for_each_row(store, opts, |cols, r| {
-        if !selector.matches(&r.s.row, cols) {
-            return Ok(());
-        }
+    for row_no in matched {
+        let Some(r) = reader.at(row_no)? else {
+            continue;
+        };
         let (Some(alert), Some(key_id)) = (&r.alert, r.s.row.key_id) else {
             calm.push(r.s.row.sheet_row.unwrap_or(r.s.row.row));
-            return Ok(());
+            continue;
         };
         if seen.insert((key_id, alert.supplier.clone())) {
             todo.push(new_decision(&file, &r, alert, key_id, d, opts));
         }
-        Ok(())
-    })?;
+    }
     if todo.is_empty() {
         if calm.is_empty() {
             anyhow::bail!(

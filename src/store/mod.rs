@@ -34,7 +34,7 @@ pub use notify::{NewNotification, NotificationRow};
 pub use queries::{ChangeRow, ExportError, ExportRow, InputFile, InvalidRow, ScreeningBrief};
 pub use queue::{DueFilter, WorkItem};
 pub use resume::Paid;
-pub use review::{AlertRow, AuditCall, AuditRun, DecisionRow, NewDecision};
+pub use review::{AlertRow, AuditCall, AuditRun, DecisionRow, LatestStamp, NewDecision};
 pub use runs::{RunCost, RunInfo, StatusCounts};
 pub use suppliers::{
     PastScreening, Punishment, Registration, StoredChange, SupplierReader, SupplierRow,

@@ -1,7 +1,7 @@
 //! The notification trail: each run's outbox row (what it had to say) and every message sent or
 //! not, by channel; which runs a channel has not yet heard of.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::{Result, Store};
@@ -70,8 +70,6 @@ impl Store {
                 [channel],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
-            .map(Option::unwrap_or_default)
             .map_err(self.e())
     }
 

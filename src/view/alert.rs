@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::lang::labels;
 use super::{Assessment, Flag, Lang, ListColumns, Zone};
 use crate::changes::is_cancelled;
-use crate::credit::{Rank, worst_level};
+use crate::credit::Rank;
 use crate::key_state::KeyState;
 use crate::store::{DecisionRow, SupplierRow};
 
@@ -95,11 +95,11 @@ pub enum News {
 
 impl Fingerprint {
     pub fn of(s: &SupplierRow, a: &Assessment) -> Fingerprint {
-        let found = s.row.state == KeyState::Found;
-        let level = worst_level(s.registrations.iter().map(|r| r.level.as_str()));
+        // The assessment's worst level is the found answer's (empty otherwise).
+        let found = a.state == KeyState::Found;
         Fingerprint {
             flags: a.flags.iter().map(|f| f.id().to_string()).collect(),
-            rank: found.then_some(Rank::of(level) as u8),
+            rank: found.then_some(Rank::of(&a.level) as u8),
             punishments: s
                 .punishments
                 .iter()

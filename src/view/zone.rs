@@ -164,6 +164,15 @@ impl Zone {
         }
     }
 
+    /// `2026-12-02T02:30:05+08:00`: a stored instant as RFC 3339 in this zone, for programs;
+    /// text that is not a stored instant as it is.
+    pub fn rfc3339(self, stored: &str) -> String {
+        match parse_stored(stored) {
+            Some(t) => self.at(t).to_rfc3339(),
+            None => stored.to_string(),
+        }
+    }
+
     /// `2026-12-02 02:30:05 +08:00`: a stored instant to the second, for the audit trail.
     pub fn show_secs(self, stored: &str) -> String {
         match parse_stored(stored) {

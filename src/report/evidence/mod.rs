@@ -63,7 +63,14 @@ pub fn write_evidence(
     opts: &EvidenceOptions,
 ) -> anyhow::Result<EvidenceWritten> {
     let (file, rows) = find_rows(store, selector)?;
-    let g = gather(store, file, rows[0], opts)?;
+    let Some(first) = rows.first() else {
+        anyhow::bail!(
+            "no row of {} has {}: `qcc-credit export --format csv` lists the rows",
+            file.path,
+            selector.describe()
+        );
+    };
+    let g = gather(store, file, *first, opts)?;
     let html = page(&g, db, opts);
     let staged = crate::outfile::Staged::new(out)?;
     let mut w = std::io::BufWriter::new(staged.file()?);

@@ -92,11 +92,10 @@ impl Lang {
     /// A change for the worse as part of a reason: `信用等级下降（高级认证企业 → 一般信用企业）`.
     pub fn worse_part(self, k: ChangeKind, was_now: Option<(&str, &str)>) -> String {
         match (k, was_now) {
-            (ChangeKind::LevelWorse, Some((was, now))) => {
-                format!("{}（{was} → {now}）", self.change(k))
-                    .replace('（', self.tr("（", " ("))
-                    .replace('）', self.tr("）", ")"))
-            }
+            (ChangeKind::LevelWorse, Some((was, now))) => match self {
+                Lang::Zh => format!("{}（{was} → {now}）", self.change(k)),
+                Lang::En => format!("{} ({was} → {now})", self.change(k)),
+            },
             _ => self.change(k).to_string(),
         }
     }
