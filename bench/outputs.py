@@ -4,7 +4,7 @@ takes to open it, the peak memory of `report`, `export --format xlsx|csv` and `c
 
 Usage: python3 bench/outputs.py [lists|changes|all]   (default all)
 
-- lists: databases of 10,000 and 300,000 screened suppliers (the simulator's companies, seed 42:
+- lists: databases of 10,000, 100,000 and 300,000 screened suppliers (the simulator's companies, seed 42:
   about half of them need attention); for each, `report` (wall, CPU, peak RSS, bytes), the time
   headless Chromium takes to load it and take a screenshot (and that run's peak RSS: the largest
   process the browser waited for), and `export --format xlsx` and `csv`.
@@ -82,7 +82,7 @@ def output(name, args):
 
 def lists():
     results = {}
-    for n in [10_000, 300_000]:
+    for n in [10_000, 100_000, 300_000]:
         work = os.path.join(ROOT, "target", f"bench-outputs-{n}")
         db = build(n, work)
         page = os.path.join(work, "report.html")
